@@ -1,0 +1,66 @@
+/*
+ * lwIP configuration of the reference WebREPL server: raw API only,
+ * NO_SYS, IPv4 over an Ethernet (TAP) link.
+ *
+ * LWIP_TCP_ACCEPT_POLL is not set here: the build passes
+ * -DLWIP_TCP_ACCEPT_POLL=1 when it builds against the patched tree, and the
+ * stock tree does not know the option.
+ */
+#ifndef WEBREPL_LWIPOPTS_H
+#define WEBREPL_LWIPOPTS_H
+
+#define NO_SYS                      1
+#define SYS_LIGHTWEIGHT_PROT        0
+#define LWIP_SOCKET                 0
+#define LWIP_NETCONN                0
+#define LWIP_IPV4                   1
+#define LWIP_IPV6                   0
+#define LWIP_ARP                    1
+#define LWIP_ETHERNET               1
+#define LWIP_ICMP                   1
+#define LWIP_UDP                    0
+#define LWIP_DHCP                   0
+#define LWIP_AUTOIP                 0
+#define LWIP_IGMP                   0
+#define LWIP_DNS                    0
+#define LWIP_RAW                    0
+#define LWIP_TCP                    1
+#define LWIP_CALLBACK_API           1
+#define LWIP_NETIF_LOOPBACK         0
+#define LWIP_HAVE_LOOPIF            0
+
+/* memory: bounded, sized for a few sessions and 1 MB transfers */
+#define MEM_ALIGNMENT               8
+#define MEM_SIZE                    (512 * 1024)
+#define MEMP_NUM_PBUF               64
+#define PBUF_POOL_SIZE              512
+#define MEMP_NUM_TCP_PCB            64
+#define MEMP_NUM_TCP_PCB_LISTEN     2
+#define TCP_MSS                     1460
+#define TCP_WND                     (32 * TCP_MSS)
+#define TCP_SND_BUF                 (32 * TCP_MSS)
+#define TCP_SND_QUEUELEN            (4 * TCP_SND_BUF / TCP_MSS)
+#define MEMP_NUM_TCP_SEG            (2 * TCP_SND_QUEUELEN)
+#define TCP_LISTEN_BACKLOG          1
+#define TCP_DEFAULT_LISTEN_BACKLOG  64
+#define TCP_OVERSIZE                TCP_MSS
+/* the bench's timeout0 variant holds one timer per pending accept */
+#define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 80)
+
+/* keepalive reaps half-open peers (values per pcb, set by the server) */
+#define LWIP_TCP_KEEPALIVE          1
+
+/* statistics: the leak test and the benchmark read them */
+#define LWIP_STATS                  1
+#define LWIP_STATS_DISPLAY          0
+#define MEM_STATS                   1
+#define MEMP_STATS                  1
+#define TCP_STATS                   1
+#define IP_STATS                    1
+#define LINK_STATS                  1
+#define ETHARP_STATS                1
+
+#define LWIP_NETIF_STATUS_CALLBACK  0
+#define LWIP_NETIF_LINK_CALLBACK    0
+
+#endif /* WEBREPL_LWIPOPTS_H */

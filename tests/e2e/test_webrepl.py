@@ -1,0 +1,274 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the WebREPL server over a real TAP link.
+
+Run inside the server's network namespace by consumer/netns-run (see
+tests/e2e/run).  Environment: WEBREPL_HOST/PORT, WEBREPL_PASSWORD,
+WEBREPL_ROOT (the server's --root), WEBREPL_STATS (its --stats file),
+WEBREPL_SERVER_PID.  Prints one line per test and "e2e: N passed, N failed".
+"""
+import os
+import random
+import socket
+import struct
+import sys
+import time
+import traceback
+
+import websocket
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from wrclient import CliLike, Ws, env_addr, stats, PUT, GET  # noqa: E402
+
+HOST, PORT = env_addr()
+PASSWORD = os.environ["WEBREPL_PASSWORD"]
+ROOT = os.environ["WEBREPL_ROOT"]
+STATS = os.environ.get("WEBREPL_STATS")
+ONLY = os.environ.get("WEBREPL_TESTS", "")
+results = []
+notes = []
+
+
+def logged_in_cli():
+    c = CliLike(HOST, PORT)
+    c.login(PASSWORD)
+    assert b"WebREPL connected" in c.text_until(b">>> ")
+    return c
+
+
+def logged_in_ws():
+    w = Ws(HOST, PORT)
+    w.login(PASSWORD)
+    assert b"WebREPL connected" in w.text_until(b">>> ")
+    return w
+
+
+def shell_roundtrip(w, token):
+    w.send_text("echo %s$((6*7))\r" % token)
+    out = w.text_until((token + "42").encode())
+    assert (token + "42").encode() in out, out[-200:]
+
+
+# ---------------------------------------------------------------- tests
+
+def test_login_and_repl_roundtrip():
+    w = logged_in_ws()
+    shell_roundtrip(w, "RT")
+    w.close()
+
+
+def test_ctrl_c_interrupts():
+    w = logged_in_ws()
+    w.send_text("sleep 30\r")
+    time.sleep(0.3)
+    w.send_text("\x03")
+    t0 = time.time()
+    shell_roundtrip(w, "AFTERC")
+    assert time.time() - t0 < 5
+    w.close()
+
+
+def test_get_ver_pipelined_after_password():
+    c = CliLike(HOST, PORT)
+    c.text_until(b"Password: ")
+    # password and the request in one segment, as a fast client sends them
+    rec = struct.pack("<2sBBQLH64s", b"WA", 3, 0, 0, 0, 0, b"")
+    frame = bytes([0x82, len(PASSWORD) + 1]) + PASSWORD.encode() + b"\r" + bytes([0x82, len(rec)]) + rec
+    c.s.sendall(frame)
+    assert len(c.read(3)) == 3
+    c.close()
+
+
+def test_put_get_1mb_identical_and_speed():
+    data = random.Random(7).randbytes(1 << 20)
+    c = logged_in_cli()
+    t0 = time.time()
+    assert c.put(b"big.bin", data) == 0
+    t_put = time.time() - t0
+    with open(os.path.join(ROOT, "big.bin"), "rb") as f:
+        assert f.read() == data, "PUT file differs"
+    t0 = time.time()
+    code, back = c.get(b"big.bin")
+    t_get = time.time() - t0
+    assert code == 0 and back == data, "GET data differs"
+    c.close()
+    notes.append("speed (webrepl_cli.py wire behaviour, 1 MB over TAP): PUT %.0f KB/s, GET %.0f KB/s"
+                 % (1024 / t_put, 1024 / t_get))
+
+
+def test_put_empty_and_get_empty():
+    c = logged_in_cli()
+    assert c.put(b"empty.bin", b"") == 0
+    assert os.path.getsize(os.path.join(ROOT, "empty.bin")) == 0
+    code, back = c.get(b"empty.bin")
+    assert code == 0 and back == b""
+    c.close()
+
+
+def test_missing_file_session_survives():
+    c = logged_in_cli()
+    code, _ = c.get(b"no-such-file")
+    assert code != 0
+    assert len(c.get_ver()) == 3
+    # the terminal still works on the same session
+    c.s.send(bytes([0x81, 17]) + b"echo ALIVE$((42))")
+    c.s.send(bytes([0x81, 1]) + b"\r")
+    assert b"ALIVE42" in c.text_until(b"ALIVE42")
+    c.close()
+
+
+def test_path_traversal_refused():
+    c = logged_in_cli()
+    for name in (b"../etc/passwd", b"/etc/passwd", b"a/../../x"):
+        code, _ = c.get(name)
+        assert code != 0, name
+    assert c.put(b"../escape.txt", b"x") != 0
+    assert not os.path.exists(os.path.join(os.path.dirname(ROOT), "escape.txt"))
+    c.close()
+
+
+def test_symlink_outside_refused():
+    link = os.path.join(ROOT, "outside-link")
+    if not os.path.lexists(link):
+        os.symlink("/etc/hostname", link)
+    c = logged_in_cli()
+    code, _ = c.get(b"outside-link")
+    assert code != 0
+    c.close()
+
+
+def test_ping_pong_not_leaked():
+    w = logged_in_ws()
+    w.ws.ping(b"abcd")
+    op, data = w.ws.recv_data(control_frame=True)
+    while op != websocket.ABNF.OPCODE_PONG:
+        op, data = w.ws.recv_data(control_frame=True)
+    assert data == b"abcd"
+    shell_roundtrip(w, "PONGOK")
+    w.close()
+
+
+def test_close_frame_answered():
+    w = logged_in_ws()
+    w.ws.send_close()
+    op, data = w.ws.recv_data(control_frame=True)
+    while op != websocket.ABNF.OPCODE_CLOSE:
+        op, data = w.ws.recv_data(control_frame=True)
+    w.ws.shutdown()
+
+
+def test_takeover():
+    a = logged_in_ws()
+    b = logged_in_ws()
+    got = a.text_until(b"closed")
+    assert b"another client" in got
+    shell_roundtrip(b, "TAKEN")
+    b.close()
+
+
+def test_bad_password():
+    w = Ws(HOST, PORT)
+    w.text_until(b"Password: ")
+    w.ws.send("wrong-password\r")
+    assert b"Access denied" in w.text_until(b"Access denied")
+    try:
+        w.ws.recv()
+        closed = False
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        closed = True
+    if not closed:
+        closed = not w.ws.connected
+    assert closed
+    time.sleep(0.3)  # let the rate limit pass for the next tests
+
+
+def test_plain_http_answered_and_closed():
+    s = socket.create_connection((HOST, PORT), timeout=5)
+    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+    data = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        data += d
+    assert data.startswith(b"HTTP/1."), data[:40]
+    s.close()
+
+
+def test_paste_64k_complete():
+    if os.environ.get("WEBREPL_PASTE_OUT") is None:
+        raise SkipTest("needs the paste server")
+    out = os.environ["WEBREPL_PASTE_OUT"]
+    w = logged_in_ws()
+    payload = "".join(chr(0x21 + (i % 90)) for i in range(65536))
+    w.send_text(payload)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        if os.path.exists(out) and os.path.getsize(out) >= 65536:
+            break
+        time.sleep(0.05)
+    with open(out) as f:
+        assert f.read() == payload, "paste incomplete"
+    w.close()
+
+
+def test_no_leak_after_1000_cycles():
+    if not STATS:
+        raise SkipTest("no --stats file")
+    def cycle():
+        s = socket.create_connection((HOST, PORT), timeout=5)
+        s.sendall(b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: foo\r\n\r\n")
+        got = b""
+        while b"Password: " not in got:
+            d = s.recv(4096)
+            if not d:
+                break
+            got += d
+        s.close()
+    cycle()
+    time.sleep(0.3)
+    base = stats(STATS)
+    for _ in range(1000):
+        cycle()
+    time.sleep(0.5)
+    after = stats(STATS)
+    diff = {k: (base[k], after[k]) for k in base
+            if (k.startswith("memp.") or k == "mem.used") and base[k] != after[k]}
+    assert not diff, "lwIP memory not back to baseline: %r" % diff
+    notes.append("1000 connect/disconnect cycles: lwIP memory back to baseline")
+
+
+class SkipTest(Exception):
+    pass
+
+
+def main():
+    tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
+    order = [n for n, _ in tests]
+    # the takeover and bad-password tests end sessions: run them last
+    for late in ("test_takeover", "test_bad_password", "test_no_leak_after_1000_cycles"):
+        order.remove(late)
+        order.append(late)
+    passed = failed = 0
+    for name in order:
+        if ONLY and name not in ONLY.split(","):
+            continue
+        f = globals()[name]
+        t0 = time.time()
+        try:
+            f()
+            passed += 1
+            print("ok   - %s (%.2fs)" % (name, time.time() - t0), flush=True)
+        except SkipTest as e:
+            print("skip - %s: %s" % (name, e), flush=True)
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print("FAIL - %s: %s" % (name, e), flush=True)
+            traceback.print_exc(limit=3)
+    for n in notes:
+        print("note - " + n)
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,180 @@
+"""WebREPL clients for the end-to-end tests.
+
+CliLike speaks the protocol over a plain socket exactly the way MicroPython's
+webrepl_cli.py does on the wire: unmasked binary frames, each frame's header
+and payload written with two separate send() calls, Nagle left on, GET
+stop-and-wait with one 1-byte request per chunk.  (Written for these tests;
+the behaviour was read off webrepl_cli.py, no code was taken from it.)
+
+Ws wraps python3-websocket (Debian's websocket-client) for a standard,
+masking client.
+"""
+import os
+import socket
+import struct
+import time
+
+import websocket
+
+REQ = "<2sBBQLH64s"
+PUT, GET, VER = 1, 2, 3
+
+
+class CliLike:
+    def __init__(self, host, port, timeout=20.0):
+        self.s = socket.create_connection((host, port), timeout=timeout)
+        self.buf = b""
+        self.s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\n"
+                       b"Upgrade: websocket\r\nSec-WebSocket-Key: foo\r\n\r\n" % host.encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            d = self.s.recv(1)
+            if not d:
+                raise ConnectionError("closed during handshake")
+            head += d
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError("no 101: %r" % head)
+
+    # --- frames, the webrepl_cli.py way ---
+    def write(self, data):
+        n = len(data)
+        hdr = struct.pack(">BB", 0x82, n) if n < 126 else struct.pack(">BBH", 0x82, 126, n)
+        self.s.send(hdr)
+        self.s.send(data)
+
+    def _exactly(self, n):
+        out = b""
+        while len(out) < n:
+            d = self.s.recv(n - len(out))
+            if not d:
+                raise ConnectionError("closed")
+            out += d
+        return out
+
+    def frame(self):
+        """Next frame: (opcode byte, payload)."""
+        fl, n = struct.unpack(">BB", self._exactly(2))
+        if n == 126:
+            (n,) = struct.unpack(">H", self._exactly(2))
+        elif n == 127:
+            (n,) = struct.unpack(">Q", self._exactly(8))
+        return fl, self._exactly(n)
+
+    def read(self, size, text_ok=False):
+        while not self.buf:
+            fl, data = self.frame()
+            if fl == 0x82 or (text_ok and fl == 0x81):
+                self.buf = data
+        d, self.buf = self.buf[:size], self.buf[size:]
+        return d
+
+    def text_until(self, marker, limit=65536):
+        got = b""
+        while marker not in got:
+            fl, data = self.frame()
+            if fl == 0x81:
+                got += data
+            if len(got) > limit:
+                break
+        return got
+
+    # --- WebREPL ---
+    def login(self, password):
+        prompt = self.text_until(b"Password: ")
+        assert prompt.endswith(b"Password: "), prompt
+        self.write(password.encode() + b"\r")
+
+    def resp(self):
+        sig, code = struct.unpack("<2sH", self.read(4))
+        assert sig == b"WB", sig
+        return code
+
+    def req(self, op, size=0, name=b"", split=True):
+        rec = struct.pack(REQ, b"WA", op, 0, 0, size, len(name), name)
+        if split:
+            self.write(rec[:10])
+            self.write(rec[10:])
+        else:
+            self.write(rec)
+
+    def get_ver(self):
+        self.req(VER, split=False)
+        return struct.unpack("<BBB", self.read(3))
+
+    def put(self, name, data):
+        self.req(PUT, len(data), name)
+        code = self.resp()
+        if code != 0:
+            return code
+        for i in range(0, len(data), 1024):
+            self.write(data[i:i + 1024])
+        return self.resp()
+
+    def get(self, name):
+        self.req(GET, 0, name, split=False)
+        code = self.resp()
+        if code != 0:
+            return code, None
+        out = bytearray()
+        while True:
+            self.write(b"\0")
+            (n,) = struct.unpack("<H", self.read(2))
+            if n == 0:
+                break
+            out += self.read(n)
+        return self.resp(), bytes(out)
+
+    def close(self):
+        self.s.close()
+
+
+class Ws:
+    """A masking client (python3-websocket)."""
+
+    def __init__(self, host, port, timeout=20.0):
+        self.ws = websocket.create_connection("ws://%s:%d/" % (host, port), timeout=timeout)
+
+    def text_until(self, marker, limit=1 << 20):
+        got = b""
+        while marker not in got and len(got) < limit:
+            op, data = self.ws.recv_data(control_frame=False)
+            if op == websocket.ABNF.OPCODE_TEXT:
+                got += data
+        return got
+
+    def login(self, password):
+        assert self.text_until(b"Password: ").endswith(b"Password: ")
+        self.ws.send(password + "\r")
+
+    def send_text(self, s):
+        self.ws.send(s)
+
+    def close(self):
+        self.ws.close()
+
+
+def env_addr():
+    return os.environ.get("WEBREPL_HOST", "192.0.2.2"), int(os.environ.get("WEBREPL_PORT", "8266"))
+
+
+def stats(path):
+    """Ask the server for a statistics snapshot and read it."""
+    pid = int(os.environ["WEBREPL_SERVER_PID"])
+    try:
+        before = os.stat(path).st_mtime_ns
+    except FileNotFoundError:
+        before = 0
+    os.kill(pid, 10)  # SIGUSR1
+    for _ in range(200):
+        try:
+            if os.stat(path).st_mtime_ns != before:
+                break
+        except FileNotFoundError:
+            pass
+        time.sleep(0.01)
+    out = {}
+    with open(path) as f:
+        for line in f:
+            k, v = line.split()
+            out[k] = int(v)
+    return out
