@@ -6,7 +6,10 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch check check-series deps-series clean
+.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san clean
+
+STOCK_TREE := $(TREES)/upstream-2.2.1
+PATCHED_TREE := build/consumer-trees/patched-2.2.1
 
 all: patch
 
@@ -23,11 +26,30 @@ patch: fetch
 	  lwip/apply $(PATCHED)/$$t || exit 1; \
 	done
 
+deps-consumer:
+	@tools/ensure-deps series consumer e2e
+
+# The upstream 2.2.1 release with the series applied: what the consumer's
+# patched build uses.
+$(PATCHED_TREE)/.lwip-series/pc/applied-patches: series $(wildcard patches/*.patch) | fetch
+	@rm -rf $(PATCHED_TREE) && mkdir -p $(dir $(PATCHED_TREE))
+	@cp -a $(STOCK_TREE) $(PATCHED_TREE)
+	@lwip/apply -q $(PATCHED_TREE)
+
+# The same consumer sources against the stock and the patched tree.
+consumer: deps-consumer fetch $(PATCHED_TREE)/.lwip-series/pc/applied-patches
+	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(STOCK_TREE) VARIANT=stock
+	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(PATCHED_TREE) VARIANT=patched
+
+consumer-san: consumer
+	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(STOCK_TREE) VARIANT=stock SAN=1
+	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(PATCHED_TREE) VARIANT=patched SAN=1
+
 check-series: fetch
 	@tests/run-all tests/series/apply-tool tests/series/run
 
-check: fetch
-	@tests/run-all tests/series/apply-tool tests/series/run
+check: deps-consumer fetch consumer-san
+	@tests/run-all tests/series/apply-tool tests/series/run tests/consumer/run tests/e2e/run
 
 clean:
 	rm -rf build/series-tests build/apply-tool-tests $(PATCHED)

@@ -200,7 +200,13 @@ def test_paste_64k_complete():
     out = os.environ["WEBREPL_PASTE_OUT"]
     w = logged_in_ws()
     payload = "".join(chr(0x21 + (i % 90)) for i in range(65536))
-    w.send_text(payload)
+    # 64 KiB in one message: a frame that long would need a 64-bit length,
+    # which the server refuses (1009), so send it as a fragmented message of
+    # four 16 KiB frames, as a fragmenting client does
+    parts = [payload[i:i + 16384] for i in range(0, 65536, 16384)]
+    for i, part in enumerate(parts):
+        op = websocket.ABNF.OPCODE_TEXT if i == 0 else websocket.ABNF.OPCODE_CONT
+        w.ws.send_frame(websocket.ABNF.create_frame(part, op, fin=1 if i == len(parts) - 1 else 0))
     deadline = time.time() + 20
     while time.time() < deadline:
         if os.path.exists(out) and os.path.getsize(out) >= 65536:
