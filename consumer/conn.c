@@ -539,8 +539,8 @@ conn_poll_cb(void *arg, struct tcp_pcb *pcb)
     return ERR_OK;
   }
   age = sys_now() - c->t_setup;
-  if ((c->phase == CONN_HTTP && age > SERVER_HANDSHAKE_MS) ||
-      (c->phase == CONN_WS && !c->logged_in && age > SERVER_LOGIN_MS)) {
+  if ((c->phase == CONN_HTTP && age > c->srv->cfg.handshake_ms) ||
+      (c->phase == CONN_WS && !c->logged_in && age > c->srv->cfg.login_ms)) {
     if (c->phase == CONN_WS) {
       conn_send_text(c, "\r\nLogin timeout\r\n");
     }

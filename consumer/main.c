@@ -47,9 +47,11 @@ main_usage(FILE *f)
     "  --defer MODE          where connection set-up runs: poll (default), inline, timeout0\n"
     "  --burst N             frames read per loop before timers run (default 64)\n"
     "  --stats FILE          write lwIP statistics to FILE on SIGUSR1 and at exit\n"
+    "  --handshake-timeout MS  close connections without an upgrade request (default %d)\n"
+    "  --login-timeout MS    close connections not logged in (default %d)\n"
     "  --verbose             log sessions to stderr\n"
     "  --help                this text\n",
-    MAIN_PASSWORD_MAX);
+    MAIN_PASSWORD_MAX, SERVER_HANDSHAKE_MS, SERVER_LOGIN_MS);
 }
 
 static int
@@ -118,6 +120,8 @@ main(int argc, char **argv)
     { "defer", required_argument, NULL, 'd' },
     { "burst", required_argument, NULL, 'b' },
     { "stats", required_argument, NULL, 's' },
+    { "handshake-timeout", required_argument, NULL, 'H' },
+    { "login-timeout", required_argument, NULL, 'L' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -136,6 +140,8 @@ main(int argc, char **argv)
   cfg.port = 8266;
   cfg.root = ".";
   cfg.defer = DEFER_POLL;
+  cfg.handshake_ms = SERVER_HANDSHAKE_MS;
+  cfg.login_ms = SERVER_LOGIN_MS;
   ip4_addr_set_zero(&gw);
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (opt) {
@@ -165,6 +171,8 @@ main(int argc, char **argv)
         break;
       case 'b': burst = atoi(optarg); break;
       case 's': stats = optarg; break;
+      case 'H': cfg.handshake_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+      case 'L': cfg.login_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
       case 'v': cfg.verbose = 1; break;
       case 'h': main_usage(stdout); return 0;
       default: main_usage(stderr); return 2;
@@ -178,8 +186,8 @@ main(int argc, char **argv)
     fprintf(stderr, "webrepl-server: bad --ip %s (want ADDR/PREFIX)\n", ip_arg);
     return 2;
   }
-  if (cfg.port == 0 || burst < 1) {
-    fprintf(stderr, "webrepl-server: bad --port or --burst\n");
+  if (cfg.port == 0 || burst < 1 || cfg.handshake_ms == 0 || cfg.login_ms == 0) {
+    fprintf(stderr, "webrepl-server: bad --port, --burst or timeout\n");
     return 2;
   }
   if (main_read_password(pw_file, password, &cfg.password_len) != 0) {

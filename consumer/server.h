@@ -15,8 +15,8 @@
 
 #define SERVER_MAX_CONN      8    /* connections with a session slot */
 #define SERVER_MAX_PENDING   4    /* of which in handshake or login at once */
-#define SERVER_HANDSHAKE_MS  10000
-#define SERVER_LOGIN_MS      30000
+#define SERVER_HANDSHAKE_MS  10000   /* default: upgrade request within 10 s */
+#define SERVER_LOGIN_MS      30000   /* default: logged in within 30 s */
 
 /* Where the accept callback's deferred work runs (the benchmark's variants) */
 enum server_defer {
@@ -32,6 +32,8 @@ struct server_config {
   const char *root;           /* directory of the file protocol */
   const char *exec;           /* terminal program, NULL: /bin/sh -i */
   enum server_defer defer;
+  uint32_t handshake_ms;      /* close a connection without upgrade after this */
+  uint32_t login_ms;          /* close a connection not logged in after this */
   int verbose;
 };
 

@@ -243,6 +243,88 @@ def test_no_leak_after_1000_cycles():
     notes.append("1000 connect/disconnect cycles: lwIP memory back to baseline")
 
 
+def needs_limits():
+    if os.environ.get("WEBREPL_LIMITS") != "1":
+        raise SkipTest("needs the server with short timeouts")
+
+
+def closed_within(sock, seconds):
+    """True if the peer closes (or resets) sock within seconds."""
+    sock.settimeout(seconds)
+    try:
+        while sock.recv(4096):
+            pass
+        return True
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    except socket.timeout:
+        return False
+
+
+def test_limits_handshake_timeout():
+    needs_limits()
+    s = socket.create_connection((HOST, PORT), timeout=5)
+    assert closed_within(s, 8), "idle connection not closed"
+    s.close()
+
+
+def test_limits_login_timeout():
+    needs_limits()
+    c = CliLike(HOST, PORT)
+    c.text_until(b"Password: ")
+    got = c.text_until(b"Login timeout")
+    assert b"Login timeout" in got
+    assert closed_within(c.s, 8)
+    c.close()
+
+
+def test_limits_pending_connections_bounded():
+    needs_limits()
+    idle = [socket.create_connection((HOST, PORT), timeout=5) for _ in range(4)]
+    time.sleep(0.2)
+    extra = socket.create_connection((HOST, PORT), timeout=5)
+    refused = closed_within(extra, 3)
+    extra.close()
+    for s in idle:
+        s.close()
+    assert refused, "a 5th pending connection was not refused"
+    time.sleep(0.3)
+    c = CliLike(HOST, PORT)  # room again
+    c.close()
+
+
+def test_limits_logged_in_session_undisturbed():
+    needs_limits()
+    a = logged_in_ws()
+    b = Ws(HOST, PORT)
+    b.text_until(b"Password: ")
+    b.ws.send("not-the-password\r")
+    assert b"Access denied" in b.text_until(b"Access denied")
+    b.close()
+    shell_roundtrip(a, "UNDISTURBED")
+    a.close()
+    time.sleep(0.5)  # the failure's back-off (100 ms)
+
+
+def test_limits_failed_logins_rate_limited():
+    needs_limits()
+    waits = []
+    for _ in range(3):
+        w = Ws(HOST, PORT)
+        w.text_until(b"Password: ")
+        t0 = time.time()
+        w.ws.send("wrong\r")
+        assert b"Access denied" in w.text_until(b"Access denied")
+        waits.append(time.time() - t0)
+        w.close()
+    # the third verdict waits for the back-off of the second failure (200 ms)
+    assert waits[2] >= 0.1, waits
+    notes.append("failed logins: verdict waits %s s" % ", ".join("%.3f" % x for x in waits))
+    time.sleep(0.5)
+    w = logged_in_ws()  # the right password still works after the back-off
+    w.close()
+
+
 class SkipTest(Exception):
     pass
 
@@ -251,7 +333,8 @@ def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     order = [n for n, _ in tests]
     # the takeover and bad-password tests end sessions: run them last
-    for late in ("test_takeover", "test_bad_password", "test_no_leak_after_1000_cycles"):
+    for late in ("test_takeover", "test_bad_password", "test_no_leak_after_1000_cycles",
+                 "test_limits_failed_logins_rate_limited"):
         order.remove(late)
         order.append(late)
     passed = failed = 0
