@@ -492,6 +492,10 @@ conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
   if (c->close_req) {
     return conn_close(c);
   }
+  /* Inside tcp_input() this does nothing (lwIP sends after the callbacks);
+     but kept data can also be handed back by the fast timer, and then our
+     reply must go out now, not at the next poll. */
+  tcp_output(pcb);
   return ERR_OK;
 }
 

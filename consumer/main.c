@@ -49,9 +49,11 @@ main_usage(FILE *f)
     "  --stats FILE          write lwIP statistics to FILE on SIGUSR1 and at exit\n"
     "  --handshake-timeout MS  close connections without an upgrade request (default %d)\n"
     "  --login-timeout MS    close connections not logged in (default %d)\n"
+    "  --max-pending N       connections in handshake or login at once; more are\n"
+    "                        refused with a RST (default %d, at most %d)\n"
     "  --verbose             log sessions to stderr\n"
     "  --help                this text\n",
-    MAIN_PASSWORD_MAX, SERVER_HANDSHAKE_MS, SERVER_LOGIN_MS);
+    MAIN_PASSWORD_MAX, SERVER_HANDSHAKE_MS, SERVER_LOGIN_MS, SERVER_MAX_PENDING, SERVER_MAX_CONN - 1);
 }
 
 static int
@@ -122,6 +124,7 @@ main(int argc, char **argv)
     { "stats", required_argument, NULL, 's' },
     { "handshake-timeout", required_argument, NULL, 'H' },
     { "login-timeout", required_argument, NULL, 'L' },
+    { "max-pending", required_argument, NULL, 'm' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -173,6 +176,13 @@ main(int argc, char **argv)
       case 's': stats = optarg; break;
       case 'H': cfg.handshake_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
       case 'L': cfg.login_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
+      case 'm':
+        cfg.max_pending = (unsigned)strtoul(optarg, NULL, 10);
+        if (cfg.max_pending == 0 || cfg.max_pending >= SERVER_MAX_CONN) {
+          fprintf(stderr, "webrepl-server: --max-pending must be 1..%d\n", SERVER_MAX_CONN - 1);
+          return 2;
+        }
+        break;
       case 'v': cfg.verbose = 1; break;
       case 'h': main_usage(stdout); return 0;
       default: main_usage(stderr); return 2;

@@ -83,7 +83,7 @@ server_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   if (err != ERR_OK || newpcb == NULL) {
     return ERR_VAL;
   }
-  if (server_pending(s) >= SERVER_MAX_PENDING) {
+  if (server_pending(s) >= s->cfg.max_pending) {
     /* refused: lwIP aborts the new pcb (the client sees a RST at once) */
     s->refused++;
     return ERR_MEM;
@@ -121,6 +121,15 @@ server_start(struct server *s, const struct server_config *cfg)
 
   memset(s, 0, sizeof(*s));
   s->cfg = *cfg;
+  if (s->cfg.handshake_ms == 0) {
+    s->cfg.handshake_ms = SERVER_HANDSHAKE_MS;
+  }
+  if (s->cfg.login_ms == 0) {
+    s->cfg.login_ms = SERVER_LOGIN_MS;
+  }
+  if (s->cfg.max_pending == 0 || s->cfg.max_pending >= SERVER_MAX_CONN) {
+    s->cfg.max_pending = SERVER_MAX_PENDING;
+  }
   s->term.fd = -1;
   server_instance = s;
   err = files_root_open(&s->root, cfg->root);

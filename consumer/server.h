@@ -13,8 +13,8 @@
 #include "files.h"
 #include "term.h"
 
-#define SERVER_MAX_CONN      8    /* connections with a session slot */
-#define SERVER_MAX_PENDING   4    /* of which in handshake or login at once */
+#define SERVER_MAX_CONN      64   /* connections with a session slot */
+#define SERVER_MAX_PENDING   8    /* default: in handshake or login at once */
 #define SERVER_HANDSHAKE_MS  10000   /* default: upgrade request within 10 s */
 #define SERVER_LOGIN_MS      30000   /* default: logged in within 30 s */
 
@@ -34,6 +34,7 @@ struct server_config {
   enum server_defer defer;
   uint32_t handshake_ms;      /* close a connection without upgrade after this */
   uint32_t login_ms;          /* close a connection not logged in after this */
+  unsigned max_pending;       /* connections in handshake/login at once (< SERVER_MAX_CONN) */
   int verbose;
 };
 

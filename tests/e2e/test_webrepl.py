@@ -280,7 +280,7 @@ def test_limits_login_timeout():
 
 def test_limits_pending_connections_bounded():
     needs_limits()
-    idle = [socket.create_connection((HOST, PORT), timeout=5) for _ in range(4)]
+    idle = [socket.create_connection((HOST, PORT), timeout=5) for _ in range(4)]  # --max-pending 4
     time.sleep(0.2)
     extra = socket.create_connection((HOST, PORT), timeout=5)
     refused = closed_within(extra, 3)
