@@ -6,7 +6,7 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san clean
+.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san bench clean bench-sim
 
 STOCK_TREE := $(TREES)/upstream-2.2.1
 PATCHED_TREE := build/consumer-trees/patched-2.2.1
@@ -49,7 +49,22 @@ check-series: fetch
 	@tests/run-all tests/series/apply-tool tests/series/run
 
 check: deps-consumer fetch consumer-san
-	@tests/run-all tests/series/apply-tool tests/series/run tests/consumer/run tests/e2e/run
+	@tests/run-all tests/series/apply-tool tests/series/run tests/consumer/run tests/bench/sim/check tests/e2e/run
+
+# Accept latency, stock vs patched lwIP, and the series' footprint
+# (tests/bench/run): N connections per variant and scenario; prints the table,
+# writes build/bench/ (results.md, samples.csv, cdf.svg, cdf.png).
+N ?= 200
+bench: consumer
+	@tools/ensure-deps bench
+	@tests/bench/run $(N)
+
+# The accept path in a deterministic simulation (virtual clock, simulated
+# link, scripted client; tests/bench/sim/run): stock, patched, inline and
+# timeout0 set-up, one connection at a time and in bursts.  Prints tables;
+# `tests/bench/sim/run --check` asserts on the virtual results.
+bench-sim: consumer
+	@tests/bench/sim/run
 
 clean:
 	rm -rf build/series-tests build/apply-tool-tests $(PATCHED)
