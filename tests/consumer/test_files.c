@@ -5,6 +5,8 @@
  * the component walk (files_root.walk = 1). */
 #include <check.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -134,33 +136,6 @@ static int count_fds(void)
   return n - 1;   /* opendir's own */
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(p);
-}
-
-static int unlock_entry(const char *p, const struct stat *sb, int flag,
-                        struct FTW *ftw)
-{
-  (void)ftw;
-  if (flag == FTW_D || flag == FTW_DNR) {
-    chmod(p, 0700);
-  } else if (flag == FTW_F && (sb->st_mode & 0600) != 0600) {
-    chmod(p, 0600);
-  }
-  return 0;
-}
-
-/* Remove a tree, whatever modes the tests left in it. */
-static void rm_tree(const char *path)
-{
-  nftw(path, unlock_entry, 16, FTW_PHYS);
-  nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void setup(void)
 {
@@ -781,7 +756,6 @@ static Suite *files_suite(void)
 
 int main(void)
 {
-  SRunner *sr;
   int failed;
 
   strcpy(base_path, "/tmp/files-test-XXXXXX");
@@ -789,10 +763,7 @@ int main(void)
     perror("mkdtemp");
     return EXIT_FAILURE;
   }
-  sr = srunner_create(files_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  failed = run_suite(files_suite());
   rm_tree(base_path);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return failed;
 }

@@ -6,6 +6,8 @@
  * parser faults even without sanitizers.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,16 +72,6 @@ static enum http_result parse_str(struct http_req *r, const char *s)
 }
 
 /* Small deterministic PRNG (xorshift32) for chunk sizes. */
-static uint32_t rng_next(uint32_t *state)
-{
-    uint32_t x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
 
 /*
  * Feed s in chunks (each chunk its own guard-page copy): chunk sizes are 1
@@ -806,11 +798,5 @@ static Suite *http_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(http_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(http_suite());
 }

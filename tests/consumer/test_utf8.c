@@ -8,6 +8,8 @@
  * call's output is valid UTF-8 on its own.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,16 +88,6 @@ static size_t encode(uint32_t cp, uint8_t *out)
 }
 
 /* xorshift32 */
-static uint32_t rng_next(uint32_t *state)
-{
-    uint32_t x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
 
 /*
  * Result of running a stream through the sanitizer; bad counts broken
@@ -595,11 +587,5 @@ static Suite *utf8_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(utf8_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(utf8_suite());
 }

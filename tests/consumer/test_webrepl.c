@@ -4,6 +4,8 @@
  * webrepl_room() allows. Files live in a fresh temporary root under /tmp. */
 #include <check.h>
 
+#include "testutil.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -188,33 +190,6 @@ static void setup(void)
   init_with("secret", 6, &root);
 }
 
-static int rm_entry(const char *p, const struct stat *sb, int flag,
-                    struct FTW *ftw)
-{
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(p);
-}
-
-static int unlock_entry(const char *p, const struct stat *sb, int flag,
-                        struct FTW *ftw)
-{
-  (void)ftw;
-  if (flag == FTW_D || flag == FTW_DNR) {
-    chmod(p, 0700);
-  } else if (flag == FTW_F && (sb->st_mode & 0600) != 0600) {
-    chmod(p, 0600);
-  }
-  return 0;
-}
-
-/* Remove a tree, whatever modes the tests left in it. */
-static void rm_tree(const char *path)
-{
-  nftw(path, unlock_entry, 16, FTW_PHYS);
-  nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 /* Runs only after a passing test; main() removes whatever is left. */
 static void teardown(void)
@@ -1470,7 +1445,6 @@ static Suite *webrepl_suite(void)
 
 int main(void)
 {
-  SRunner *sr;
   int failed;
 
   strcpy(base_path, "/tmp/webrepl-test-XXXXXX");
@@ -1478,10 +1452,7 @@ int main(void)
     perror("mkdtemp");
     return EXIT_FAILURE;
   }
-  sr = srunner_create(webrepl_suite());
-  srunner_run_all(sr, CK_NORMAL);
-  failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
+  failed = run_suite(webrepl_suite());
   rm_tree(base_path);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return failed;
 }

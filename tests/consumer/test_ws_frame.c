@@ -7,6 +7,8 @@
  * frame, the error. Chunk size and max_payload must never change the record.
  */
 #include <check.h>
+
+#include "testutil.h"
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,16 +123,6 @@ static void record_event(struct record *r, const struct ws_event *ev,
 }
 
 /* xorshift32 */
-static uint32_t rng_next(uint32_t *state)
-{
-    uint32_t x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    *state = x;
-    return x;
-}
 
 /* How the driver cuts the stream and limits chunks. */
 struct feed_plan {
@@ -1308,11 +1300,5 @@ static Suite *ws_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ws_suite());
-    int failed;
-
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return run_suite(ws_suite());
 }
