@@ -6,7 +6,7 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san bench clean bench-sim
+.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san bench clean bench-sim upstream
 
 STOCK_TREE := $(TREES)/upstream-2.2.1
 PATCHED_TREE := build/consumer-trees/patched-2.2.1
@@ -65,6 +65,17 @@ bench: consumer
 # `tests/bench/sim/run --check` asserts on the virtual results.
 bench-sim: consumer
 	@tests/bench/sim/run
+
+# The series as lwIP wants it (tools/upstream/make-kit): a git repository of
+# the 2.2.1 release with one commit per patch, each adding its CHANGELOG (and
+# UPGRADING) entry; `git format-patch` output with a cover letter for the
+# savannah tracker in build/upstream/patches/; lwIP's CI checks on the result
+# (unit tests gcc/clang, example app with every test config, Doxygen
+# warnings, codespell), report in build/upstream/report.md.  Quotes the
+# numbers of `make bench` / `make bench-sim` when their output exists.
+upstream: fetch
+	@tools/ensure-deps series upstream
+	@tools/upstream/make-kit
 
 clean:
 	rm -rf build/series-tests build/apply-tool-tests $(PATCHED)
