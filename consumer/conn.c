@@ -24,6 +24,7 @@
 #define CONN_KEEPCNT      4
 #define CONN_POLL_TICKS   2       /* conn_poll every 2 slow-timer ticks: 1 s */
 #define CONN_TERM_CHUNK   4096    /* terminal output read per text frame */
+#define CONN_RX_PBUFS     16      /* pbufs of held input before compacting */
 
 static err_t conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
 static err_t conn_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len);
@@ -59,7 +60,7 @@ conn_room(const struct conn *c)
 {
   size_t room;
 
-  if (c->pcb == NULL || c->phase == CONN_CLOSING || c->phase == CONN_FREE) {
+  if (c->pcb == NULL || c->phase == CONN_CLOSING || c->phase == CONN_FREE || c->close_req) {
     return 0;
   }
   /* each message is at most two tcp_write calls, each may need segments */
@@ -67,6 +68,10 @@ conn_room(const struct conn *c)
     return 0;
   }
   room = tcp_sndbuf(c->pcb);
+  /* a write of n bytes needs about n / mss pbufs of the queue */
+  if (room > (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(c->pcb)) * tcp_mss(c->pcb)) {
+    room = (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(c->pcb)) * tcp_mss(c->pcb);
+  }
   return room > 8 ? room - 8 : 0;
 }
 
@@ -146,7 +151,13 @@ ops_send_room(void *ctx)
 static int
 ops_send(void *ctx, int binary, const uint8_t *data, size_t len)
 {
-  return conn_send_msg((struct conn *)ctx, binary ? WS_OP_BINARY : WS_OP_TEXT, data, len);
+  struct conn *c = (struct conn *)ctx;
+  int r = conn_send_msg(c, binary ? WS_OP_BINARY : WS_OP_TEXT, data, len);
+
+  if (r != 0) {
+    c->close_req = 1; /* the demux stops after a failed send: end the session */
+  }
+  return r;
 }
 
 static size_t
@@ -241,10 +252,14 @@ static int
 conn_login_held(struct conn *c)
 {
   struct server *s = c->srv;
+  uint32_t wait;
   if (c->logged_in || c->denied || !webrepl_password_pending(&c->wr)) {
     return 0;
   }
-  if ((int32_t)(sys_now() - s->login_next) >= 0) {
+  /* login_next means something only after a failure, and only for the
+     next 6.4 s at most (the clock wraps every 49.7 days) */
+  wait = s->login_next - sys_now();
+  if (s->login_fails == 0 || (int32_t)wait <= 0 || wait > 6400) {
     return 0;
   }
   server_wake_logins_at(s, s->login_next);
@@ -409,6 +424,12 @@ conn_close(struct conn *c)
     }
     conn_recved(c, c->term_unacked);
     c->term_unacked = 0;
+    /* a FIN that came with the data being processed is not counted back
+       into rcv_wnd before this callback returns: count it, or tcp_close()
+       sees unread data and sends a RST */
+    if (pcb->rcv_wnd < TCP_WND_MAX(pcb)) {
+      tcp_recved(pcb, (u16_t)(TCP_WND_MAX(pcb) - pcb->rcv_wnd));
+    }
     if (tcp_close(pcb) != ERR_OK) {
       tcp_abort(pcb);
       ret = ERR_ABRT;
@@ -432,6 +453,7 @@ conn_setup(struct server *s, struct tcp_pcb *pcb)
   }
   if (c == NULL) {
     s->refused++;
+    tcp_err(pcb, NULL); /* the pending accounting is done by our caller */
     tcp_abort(pcb);
     return ERR_ABRT;
   }
@@ -487,6 +509,14 @@ conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     c->rx = p;
   } else {
     pbuf_cat(c->rx, p);
+    /* held input: each small segment pins a PBUF_POOL buffer */
+    if (pbuf_clen(c->rx) > CONN_RX_PBUFS) {
+      if (!c->logged_in) {
+        c->close_req = 1;         /* nothing before login needs that much */
+      } else {
+        c->rx = pbuf_coalesce(c->rx, PBUF_RAW);
+      }
+    }
   }
   conn_process(c);
   if (c->close_req) {

@@ -95,7 +95,7 @@ main_read_password(const char *path, uint8_t *pw, size_t *len)
   }
   fclose(f);
   n = strcspn(line, "\r\n");
-  if (line[n] == '\0' && n > MAIN_PASSWORD_MAX) {
+  if (n > MAIN_PASSWORD_MAX) {
     fprintf(stderr, "webrepl-server: password longer than %d bytes\n", MAIN_PASSWORD_MAX);
     return -1;
   }
@@ -249,6 +249,9 @@ main(int argc, char **argv)
       break;
     }
     sys_check_timeouts();
+    if (nfds == 2 && (fds[1].revents & (POLLHUP | POLLERR | POLLNVAL))) {
+      server_term_hangup(&srv); /* the program has gone; its last output may remain */
+    }
     server_pump_term(&srv);
     if (main_stats && stats != NULL) {
       main_stats = 0;

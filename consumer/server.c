@@ -212,7 +212,9 @@ server_login(struct server *s, struct conn *c, int ok)
   c->logged_in = 1;
   term_drop_input(&s->term);
   if (!term_alive(&s->term)) {
-    int err = term_start(&s->term, s->cfg.exec);
+    int err;
+    s->term_hup = 0;
+    err = term_start(&s->term, s->cfg.exec);
     if (err != 0) {
       fprintf(stderr, "webrepl-server: cannot start the terminal program: %s\n", strerror(err));
     }
@@ -237,13 +239,39 @@ void
 server_term_interest(struct server *s, int *fd, int *want_in, int *want_out)
 {
   *fd = s->term.fd;
-  *want_out = s->term.fd >= 0 && s->term.in_len > 0;
+  *want_out = s->term.fd >= 0 && s->term.in_len > 0 && !s->term_hup;
   if (s->term.fd < 0) {
     *want_in = 0;
   } else if (s->active == NULL) {
     *want_in = 1; /* nobody logged in: output is read and discarded */
   } else {
     *want_in = conn_send_room(s->active) >= 64;
+  }
+}
+
+/* The terminal program exited or closed its terminal: acknowledge the input
+   it will never read, tell the session, start a new program for it. */
+static void
+server_term_gone(struct server *s)
+{
+  struct conn *a = s->active;
+
+  s->term_hup = 0;
+  term_alive(&s->term);
+  term_stop(&s->term);
+  if (a != NULL) {
+    conn_term_taken(a, a->term_unacked);
+    conn_send_text(a, "\r\n[terminal program exited; restarted]\r\n");
+    term_start(&s->term, s->cfg.exec);
+    conn_resume(a);
+  }
+}
+
+void
+server_term_hangup(struct server *s)
+{
+  if (s->term.fd >= 0) {
+    s->term_hup = 1;
   }
 }
 
@@ -277,18 +305,15 @@ server_pump_term(struct server *s)
       }
     }
     r = term_read(&s->term, buf, cap);
+    if (r == 0 && s->term_hup) {
+      r = -1; /* hung up and drained */
+    }
     if (r == 0) {
       break;
     }
     if (r < 0) {
-      /* the program has gone: say so, start a new one for the session */
-      term_alive(&s->term);
-      term_stop(&s->term);
-      if (a != NULL) {
-        conn_send_text(a, "\r\n[terminal program exited; restarted]\r\n");
-        term_start(&s->term, s->cfg.exec);
-      }
-      break;
+      server_term_gone(s);
+      return;
     }
     if (a != NULL) {
       conn_send_term(a, buf, (size_t)r);

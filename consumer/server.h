@@ -49,6 +49,7 @@ struct server {
   unsigned login_fails;       /* consecutive failed logins */
   uint32_t login_next;        /* sys_now() before which no password is checked */
   int login_timer;            /* a wake-up timer for held logins is armed */
+  int term_hup;               /* the pty hung up: drain it, then restart */
   /* counters for the benchmark and the leak test */
   unsigned long accepted, refused, setups, logins;
   unsigned t0_slots, t0_slots_max;
@@ -60,6 +61,12 @@ int server_start(struct server *s, const struct server_config *cfg);
 /** Move terminal bytes: input to the pty, pty output to the session (only as
  *  much as lwIP can send), and discard output when nobody is logged in. */
 void server_pump_term(struct server *s);
+
+/** The terminal's pty reported a hang-up (poll: POLLHUP/POLLERR): what is
+ *  left of its output is still read (as the session can take it), then a new
+ *  program is started; meanwhile the pty is not polled, so a hang-up never
+ *  makes the loop spin. */
+void server_term_hangup(struct server *s);
 
 /** poll(2) interest for the terminal: *want_in if output may be read now,
  *  *want_out if queued input waits for the pty. */

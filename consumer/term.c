@@ -24,6 +24,7 @@ term_start(struct term *t, const char *cmd)
     return errno;
   }
   if (pid == 0) {
+    signal(SIGPIPE, SIG_DFL); /* the server ignores it; the program must not */
     setenv("TERM", "xterm", 1);
     if (cmd == NULL) {
       execl("/bin/sh", "sh", "-i", (char *)NULL);
@@ -134,10 +135,22 @@ term_drop_input(struct term *t)
 void
 term_stop(struct term *t)
 {
-  if (t->fd >= 0) {
-    kill(t->pid, SIGHUP);
-    close(t->fd);
-    t->fd = -1;
-    waitpid(t->pid, NULL, 0);
+  int i;
+
+  if (t->fd < 0) {
+    return;
   }
+  kill(t->pid, SIGHUP);
+  close(t->fd);
+  t->fd = -1;
+  /* give it 100 ms to go; a program that ignores SIGHUP is killed, so the
+     server never blocks here */
+  for (i = 0; i < 10; i++) {
+    if (waitpid(t->pid, NULL, WNOHANG) == t->pid) {
+      return;
+    }
+    usleep(10000);
+  }
+  kill(t->pid, SIGKILL);
+  waitpid(t->pid, NULL, 0);
 }
