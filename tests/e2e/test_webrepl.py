@@ -243,6 +243,45 @@ def test_no_leak_after_1000_cycles():
     notes.append("1000 connect/disconnect cycles: lwIP memory back to baseline")
 
 
+def recv_to_end(sock):
+    """Read until the peer closes; (data, how): how is FIN, RST or timeout."""
+    out = b""
+    try:
+        while True:
+            d = sock.recv(4096)
+            if not d:
+                return out, "FIN"
+            out += d
+    except ConnectionResetError:
+        return out, "RST"
+    except socket.timeout:
+        return out, "timeout"
+
+
+def test_request_and_fin_in_one_segment_answered():
+    # a client that sends its last bytes and its FIN together must get the
+    # answer and a FIN, not a RST (lwIP counts the FIN into the window only
+    # after the callback): plain HTTP, right after connect (kept before the
+    # set-up) and later; a close frame; a wrong password
+    for delay in (0, 0.3):
+        s = socket.create_connection((HOST, PORT), timeout=5)
+        time.sleep(delay)
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        s.send(b"GET / HTTP/1.0\r\n\r\n")
+        s.shutdown(socket.SHUT_WR)
+        data, how = recv_to_end(s)
+        s.close()
+        assert data.startswith(b"HTTP/1.0 200") and how == "FIN", (delay, data[:20], how)
+    c = CliLike(HOST, PORT)
+    c.text_until(b"Password: ")
+    c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+    c.s.send(b"\x88\x00")
+    c.s.shutdown(socket.SHUT_WR)
+    data, how = recv_to_end(c.s)
+    c.close()
+    assert data == b"\x88\x00" and how == "FIN", (data, how)
+
+
 def needs_limits():
     if os.environ.get("WEBREPL_LIMITS") != "1":
         raise SkipTest("needs the server with short timeouts")
