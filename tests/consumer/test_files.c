@@ -572,22 +572,7 @@ START_TEST(test_permission)
   mk_dir("ro", 0555);
   mk_file("rof", "ro", 0444);
   mk_dir("noexec", 0666);
-  if (geteuid() != 0) {
-    rc = permission_checks();
-  } else {
-    pid_t pid = fork();
-    int ws;
-    ck_assert(pid >= 0);
-    if (pid == 0) {
-      if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0) {
-        _exit(100);
-      }
-      _exit(permission_checks());
-    }
-    ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
-    ck_assert(WIFEXITED(ws));
-    rc = WEXITSTATUS(ws);
-  }
+  rc = run_unprivileged(permission_checks);
   ck_assert_msg(rc == 0, "permission check %d failed", rc);
   ck_assert_int_eq(count_entries("ro"), 0);
   ck_assert_int_eq(slurp("rof", buf, sizeof buf), 2);

@@ -1317,22 +1317,7 @@ START_TEST(test_no_permission)
   path_of(p, sizeof p, "ro");
   ck_assert_int_eq(mkdir(p, 0555), 0);
   log_in();
-  if (geteuid() != 0) {
-    rc = permission_checks();
-  } else {
-    pid_t pid = fork();
-    int ws;
-    ck_assert(pid >= 0);
-    if (pid == 0) {
-      if (setgid(NOBODY) != 0 || setuid(NOBODY) != 0) {
-        _exit(100);
-      }
-      _exit(permission_checks());
-    }
-    ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
-    ck_assert(WIFEXITED(ws));
-    rc = WEXITSTATUS(ws);
-  }
+  rc = run_unprivileged(permission_checks);
   ck_assert_msg(rc == 0, "permission check %d failed", rc);
 }
 END_TEST

@@ -8,6 +8,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* the user permission checks run as when the tests run as root */
+#define TU_NOBODY 65534
 
 /* xorshift32: a fixed-seed PRNG so random chunkings repeat exactly */
 static inline uint32_t
@@ -49,6 +55,30 @@ rm_tree(const char *path)
 {
   nftw(path, tu_unlock_entry, 16, FTW_PHYS);
   nftw(path, tu_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Run fn as an unprivileged user (in a child when we are root, where
+   permission checks are bypassed); its return value, 0 for success. */
+static inline int
+run_unprivileged(int (*fn)(void))
+{
+  pid_t pid;
+  int ws;
+
+  if (geteuid() != 0) {
+    return fn();
+  }
+  pid = fork();
+  ck_assert(pid >= 0);
+  if (pid == 0) {
+    if (setgid(TU_NOBODY) != 0 || setuid(TU_NOBODY) != 0) {
+      _exit(100);
+    }
+    _exit(fn());
+  }
+  ck_assert_int_eq(waitpid(pid, &ws, 0), pid);
+  ck_assert(WIFEXITED(ws));
+  return WEXITSTATUS(ws);
 }
 
 /* Run a suite, print Check's summary; the exit status of the program. */
