@@ -220,8 +220,17 @@ def test_paste_64k_complete():
 def test_no_leak_after_1000_cycles():
     if not STATS:
         raise SkipTest("no --stats file")
+    stalls = []
+
     def cycle():
-        s = socket.create_connection((HOST, PORT), timeout=5)
+        try:
+            s = socket.create_connection((HOST, PORT), timeout=5)
+        except socket.timeout:
+            # a connect that got no answer at all (seen once in CI under
+            # ASan); what this test checks is memory: note it, go on
+            stalls.append(1)
+            assert len(stalls) <= 1, "more than one connect got no answer"
+            s = socket.create_connection((HOST, PORT), timeout=5)
         s.sendall(b"GET / HTTP/1.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: foo\r\n\r\n")
         got = b""
         while b"Password: " not in got:
@@ -240,7 +249,8 @@ def test_no_leak_after_1000_cycles():
     diff = {k: (base[k], after[k]) for k in base
             if (k.startswith("memp.") or k == "mem.used") and base[k] != after[k]}
     assert not diff, "lwIP memory not back to baseline: %r" % diff
-    notes.append("1000 connect/disconnect cycles: lwIP memory back to baseline")
+    notes.append("1000 connect/disconnect cycles: lwIP memory back to baseline"
+                 + (" (one connect unanswered, retried)" if stalls else ""))
 
 
 def recv_to_end(sock):
@@ -372,7 +382,11 @@ def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     order = [n for n, _ in tests]
     # the takeover and bad-password tests end sessions: run them last
-    for late in ("test_takeover", "test_bad_password", "test_no_leak_after_1000_cycles",
+    # the leak test first, on a fresh server; the tests that end sessions
+    # from the server side (TIME_WAIT on the server) last
+    order.remove("test_no_leak_after_1000_cycles")
+    order.insert(0, "test_no_leak_after_1000_cycles")
+    for late in ("test_takeover", "test_bad_password",
                  "test_limits_failed_logins_rate_limited"):
         order.remove(late)
         order.append(late)
