@@ -77,5 +77,7 @@ upstream: fetch
 	@tools/ensure-deps series upstream
 	@tools/upstream/make-kit
 
+# Everything built; the fetched trees and downloads (build/trees,
+# build/vendor) stay.
 clean:
-	rm -rf build/series-tests build/apply-tool-tests $(PATCHED)
+	rm -rf $(filter-out build/trees build/vendor,$(wildcard build/*))

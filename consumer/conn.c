@@ -58,19 +58,21 @@ conn_term_taken(struct conn *c, size_t n)
 static size_t
 conn_room(const struct conn *c)
 {
-  size_t room;
+  size_t room, queued, by_queue;
 
   if (c->pcb == NULL || c->phase == CONN_CLOSING || c->phase == CONN_FREE || c->close_req) {
     return 0;
   }
-  /* each message is at most two tcp_write calls, each may need segments */
-  if (tcp_sndqueuelen(c->pcb) + 4 > TCP_SND_QUEUELEN) {
+  /* a message is at most two tcp_write calls; n bytes need about n / mss
+     entries of the send queue, and 4 more are kept for the headers */
+  queued = tcp_sndqueuelen(c->pcb);
+  if (queued + 4 > TCP_SND_QUEUELEN) {
     return 0;
   }
+  by_queue = (TCP_SND_QUEUELEN - 4 - queued) * (size_t)tcp_mss(c->pcb);
   room = tcp_sndbuf(c->pcb);
-  /* a write of n bytes needs about n / mss pbufs of the queue */
-  if (room > (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(c->pcb)) * tcp_mss(c->pcb)) {
-    room = (size_t)(TCP_SND_QUEUELEN - 4 - tcp_sndqueuelen(c->pcb)) * tcp_mss(c->pcb);
+  if (room > by_queue) {
+    room = by_queue;
   }
   return room > 8 ? room - 8 : 0;
 }
@@ -127,7 +129,7 @@ conn_send_text(struct conn *c, const char *text)
 size_t
 conn_send_term(struct conn *c, const uint8_t *data, size_t len)
 {
-  uint8_t out[3 * CONN_TERM_CHUNK + 8];
+  uint8_t out[UTF8_SANITIZE_MAX(CONN_TERM_CHUNK)];
   size_t used = 0, n;
 
   if (len > CONN_TERM_CHUNK) {
@@ -224,23 +226,29 @@ conn_process_http(struct conn *c, const uint8_t *data, size_t len)
   return len;
 }
 
+/* Answer with a close frame (code 0: none) if it fits, then close. */
+static void
+conn_send_close(struct conn *c, uint16_t code)
+{
+  uint8_t frame[8];
+  size_t n = ws_close_frame(frame, sizeof(frame), code);
+
+  if (n > 0 && conn_room(c) >= n) {
+    tcp_write(c->pcb, frame, (u16_t)n, TCP_WRITE_FLAG_COPY);
+  }
+  c->close_req = 1;
+}
+
 static void
 conn_control(struct conn *c, const struct ws_event *ev)
 {
-  uint8_t frame[8];
-  size_t n;
-
   switch (ev->opcode) {
     case WS_OP_PING:
       /* answered here: control payloads never reach terminal or files */
       conn_send_msg(c, WS_OP_PONG, ev->data, ev->len);
       break;
     case WS_OP_CLOSE:
-      n = ws_close_frame(frame, sizeof(frame), ev->close_code == 1005 ? 0 : ev->close_code);
-      if (n > 0 && conn_room(c) >= n) {
-        tcp_write(c->pcb, frame, (u16_t)n, TCP_WRITE_FLAG_COPY);
-      }
-      c->close_req = 1;
+      conn_send_close(c, ev->close_code == WS_CLOSE_NO_STATUS ? 0 : ev->close_code);
       break;
     default:
       break; /* PONG: nothing to do */
@@ -293,15 +301,9 @@ conn_process_ws(struct conn *c, uint8_t *data, size_t len, int *blocked)
       case WS_EV_CONTROL:
         conn_control(c, &ev);
         break;
-      case WS_EV_ERROR: {
-        uint8_t frame[8];
-        size_t k = ws_close_frame(frame, sizeof(frame), ev.close_code);
-        if (k > 0 && conn_room(c) >= k) {
-          tcp_write(c->pcb, frame, (u16_t)k, TCP_WRITE_FLAG_COPY);
-        }
-        c->close_req = 1;
+      case WS_EV_ERROR:
+        conn_send_close(c, ev.close_code);
         break;
-      }
       default:
         if (n == 0) {
           *blocked = 1; /* no room for this message's payload now */
@@ -372,16 +374,23 @@ conn_process(struct conn *c)
   }
 }
 
+/* Process held input, then close if that was asked for.  Returns
+   conn_close()'s result (ERR_ABRT: the pcb was aborted). */
+static err_t
+conn_run(struct conn *c)
+{
+  conn_process(c);
+  return c->close_req ? conn_close(c) : ERR_OK;
+}
+
 void
 conn_resume(struct conn *c)
 {
   if (c->phase == CONN_FREE || c->pcb == NULL) {
     return;
   }
-  conn_process(c);
-  if (c->close_req) {
-    conn_close(c);
-  } else if (c->pcb != NULL) {
+  conn_run(c);
+  if (c->pcb != NULL && c->phase != CONN_FREE) {
     tcp_output(c->pcb);
   }
 }
@@ -417,19 +426,12 @@ conn_close(struct conn *c)
     tcp_sent(pcb, NULL);
     tcp_err(pcb, NULL);
     tcp_poll(pcb, NULL, 0);
-    /* open the window for what we did not read, so that closing sends a
-       FIN after the queued data instead of a RST */
-    if (c->rx != NULL) {
-      conn_recved(c, c->rx->tot_len);
-    }
-    conn_recved(c, c->term_unacked);
+    /* open the window fully, so that closing sends a FIN after the queued
+       data instead of a RST: for held input, terminal input the pty did not
+       take, and a FIN that came with the data being processed (lwIP counts
+       it back into rcv_wnd only after this callback returns) */
+    conn_recved(c, TCP_WND_MAX(pcb) - pcb->rcv_wnd);
     c->term_unacked = 0;
-    /* a FIN that came with the data being processed is not counted back
-       into rcv_wnd before this callback returns: count it, or tcp_close()
-       sees unread data and sends a RST */
-    if (pcb->rcv_wnd < TCP_WND_MAX(pcb)) {
-      tcp_recved(pcb, (u16_t)(TCP_WND_MAX(pcb) - pcb->rcv_wnd));
-    }
     if (tcp_close(pcb) != ERR_OK) {
       tcp_abort(pcb);
       ret = ERR_ABRT;
@@ -490,6 +492,7 @@ static err_t
 conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 {
   struct conn *c = (struct conn *)arg;
+  err_t ret;
 
   LWIP_UNUSED_ARG(err);
   if (c == NULL || c->phase == CONN_FREE || c->phase == CONN_CLOSING) {
@@ -518,9 +521,9 @@ conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
       }
     }
   }
-  conn_process(c);
-  if (c->close_req) {
-    return conn_close(c);
+  ret = conn_run(c);
+  if (ret != ERR_OK || c->phase == CONN_FREE) {
+    return ret;
   }
   /* Inside tcp_input() this does nothing (lwIP sends after the callbacks);
      but kept data can also be handed back by the fast timer, and then our
@@ -540,13 +543,7 @@ conn_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
     return ERR_OK;
   }
   /* room in the send buffer: held GET requests can go on */
-  if (c->rx != NULL) {
-    conn_process(c);
-    if (c->close_req) {
-      return conn_close(c);
-    }
-  }
-  return ERR_OK;
+  return c->rx != NULL ? conn_run(c) : ERR_OK;
 }
 
 static void
@@ -580,11 +577,8 @@ conn_poll_cb(void *arg, struct tcp_pcb *pcb)
     }
     return conn_close(c);
   }
-  if (c->rx != NULL) {
-    conn_process(c);
+  if (c->rx == NULL && !c->close_req) {
+    return ERR_OK;
   }
-  if (c->close_req) {
-    return conn_close(c);
-  }
-  return ERR_OK;
+  return conn_run(c);
 }

@@ -20,6 +20,7 @@
 #include "lwip/priv/tcp_priv.h" /* tcp_tw_pcbs, for the statistics only */
 
 #include "compat.h"
+#include "utf8.h"
 
 /* the timeout0 variant's callbacks get the pcb as argument */
 static struct server *server_instance;
@@ -300,8 +301,9 @@ server_pump_term(struct server *s)
       if (room < 64) {
         break; /* resume when lwIP has sent some: output backpressure */
       }
-      if (cap > (room - 16) / 3) {
-        cap = (room - 16) / 3; /* worst case: every byte becomes U+FFFD */
+      if (UTF8_SANITIZE_MAX(cap) + 8 > room) {
+        /* worst case: every byte becomes U+FFFD */
+        cap = (room - 8 - UTF8_REPLACEMENT_LEN) / UTF8_REPLACEMENT_LEN;
       }
     }
     r = term_read(&s->term, buf, cap);

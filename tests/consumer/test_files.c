@@ -741,14 +741,6 @@ static Suite *files_suite(void)
 
 int main(void)
 {
-  int failed;
-
   strcpy(base_path, "/tmp/files-test-XXXXXX");
-  if (mkdtemp(base_path) == NULL || chmod(base_path, 0711) != 0) {
-    perror("mkdtemp");
-    return EXIT_FAILURE;
-  }
-  failed = run_suite(files_suite());
-  rm_tree(base_path);
-  return failed;
+  return run_suite_in_tmpdir(files_suite, base_path);
 }

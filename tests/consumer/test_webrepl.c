@@ -1430,14 +1430,6 @@ static Suite *webrepl_suite(void)
 
 int main(void)
 {
-  int failed;
-
   strcpy(base_path, "/tmp/webrepl-test-XXXXXX");
-  if (mkdtemp(base_path) == NULL || chmod(base_path, 0711) != 0) {
-    perror("mkdtemp");
-    return EXIT_FAILURE;
-  }
-  failed = run_suite(webrepl_suite());
-  rm_tree(base_path);
-  return failed;
+  return run_suite_in_tmpdir(webrepl_suite, base_path);
 }

@@ -94,4 +94,21 @@ run_suite(Suite *s)
   return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
 
+/* Create a temporary directory from template (e.g. "/tmp/x-XXXXXX", written
+   back with the real name), run the suite, remove the directory; the exit
+   status of the program. */
+static inline int
+run_suite_in_tmpdir(Suite *(*suite)(void), char *template)
+{
+  int failed;
+
+  if (mkdtemp(template) == NULL || chmod(template, 0711) != 0) {
+    perror("mkdtemp");
+    return EXIT_FAILURE;
+  }
+  failed = run_suite(suite());
+  rm_tree(template);
+  return failed;
+}
+
 #endif
