@@ -68,8 +68,8 @@
 #include "lwip/timeouts.h"
 #include "lwip/priv/tcp_priv.h"
 
-#include "conn.h"
-#include "server.h"
+#include "net/conn.h"
+#include "net/server.h"
 #include "sim.h"
 
 #ifndef SIM_VARIANT

@@ -9,7 +9,9 @@
  *
  * Protocol (MicroPython's, with its defects fixed):
  * - Password: every data byte of any message type is a password byte until
- *   '\r' or '\n'. The password is compared in constant time (any length
+ *   '\r' or '\n'. The bytes are taken as they come; only the check at the
+ *   terminator may wait (ops->may_check, a rate limit): meanwhile no input
+ *   is taken (webrepl_room() is 0) and webrepl_retry() checks later. The password is compared in constant time (any length
  *   1..WEBREPL_PASSWORD_MAX; longer input is kept to one byte more than that
  *   and is wrong). Right: text "\r\nWebREPL connected\r\n>>> ", then
  *   ops->login(ctx, 1). Wrong: text "\r\nAccess denied\r\n", then
@@ -43,7 +45,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "files.h"
+#include "host/files.h"
 
 #define WEBREPL_PASSWORD_MAX 64    /**< longest password */
 #define WEBREPL_HDR_SIZE 82        /**< file protocol request header */
@@ -92,11 +94,16 @@ struct webrepl_ops {
   /** Password checked: ok=1 logged in (the session takes over), ok=0 denied
    *  (the session sends nothing more, closes and rate-limits). */
   void (*login)(void *ctx, int ok);
+  /** A whole password was entered: may it be checked now? Non-zero: yes.
+   *  Zero: the verdict waits (rate limit); the session calls
+   *  webrepl_retry() later. NULL: always yes. */
+  int (*may_check)(void *ctx);
 };
 
 /** The demultiplexer's states. */
 enum webrepl_state {
   WEBREPL_ST_PASSWORD = 0,  /**< collecting password bytes */
+  WEBREPL_ST_CHECK,         /**< password entered, its check waits */
   WEBREPL_ST_DENIED,        /**< wrong password: input ignored */
   WEBREPL_ST_HEADER,        /**< logged in; collecting a request header */
   WEBREPL_ST_PUT,           /**< receiving PUT data */
@@ -147,7 +154,7 @@ int webrepl_start(struct webrepl *w);
  *  the header, the rest of the PUT data), keeping back the byte that would
  *  trigger a reply while send_room < WEBREPL_SMALL_ROOM; a GET chunk request
  *  needs send_room >= WEBREPL_CHUNK_ROOM. Denied or closed: SIZE_MAX (input
- *  is dropped). */
+ *  is dropped). A password waiting for its check: 0. */
 size_t webrepl_room(struct webrepl *w, int binary);
 
 /** Consume len payload bytes of a data message (len <= webrepl_room() for
@@ -155,9 +162,17 @@ size_t webrepl_room(struct webrepl *w, int binary);
 void webrepl_input(struct webrepl *w, int binary, const uint8_t *data,
                    size_t len);
 
-/** Non-zero while the password is still being entered (no verdict yet):
- *  a session that rate-limits logins holds input back only then. */
+/** Non-zero while the password is still being entered or checked (no
+ *  verdict yet). */
 int webrepl_password_pending(const struct webrepl *w);
+
+/** Non-zero while a complete password waits for its check (ops->may_check
+ *  said no). */
+int webrepl_check_held(const struct webrepl *w);
+
+/** Check a held password if ops->may_check now allows it and send_room
+ *  has room for the verdict. Returns webrepl_check_held() afterwards. */
+int webrepl_retry(struct webrepl *w);
 
 /** Non-zero once the right password was entered (and w not closed since):
  *  only then should terminal output be sent to this session. */

@@ -134,4 +134,18 @@ size_t http_plain_response(char *out, size_t cap);
  */
 size_t http_error_response(char *out, size_t cap);
 
+/**
+ * Write an "HTTP/1.1 503 Service Unavailable" answer (too many connections
+ * are waiting; try again), with a short text body, Content-Length and
+ * "Connection: close": for a connection the server turns away, whether its
+ * request came or not. Returns the bytes written, or 0 if cap is too small.
+ */
+size_t http_busy_response(char *out, size_t cap);
+
+/**
+ * Write an "HTTP/1.1 408 Request Timeout" answer, like http_busy_response():
+ * for a connection whose upgrade request did not come in time.
+ */
+size_t http_timeout_response(char *out, size_t cap);
+
 #endif /* CONSUMER_HTTP_UPGRADE_H */

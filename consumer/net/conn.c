@@ -1,10 +1,14 @@
-/* conn: one WebREPL connection on an lwIP pcb (see conn.h).
+/* conn: one WebREPL connection on an lwIP pcb: its life cycle and the input
+ * pipeline (see conn.h).
  *
  * Input is processed straight from lwIP's pbufs.  What cannot be taken now
- * (the pty is full, a GET chunk does not fit the send buffer, a password
- * check is held back) stays in c->rx, and only bytes that were taken are
- * acknowledged to TCP with tcp_recved(): the receive window is the
- * backpressure.  Terminal input is acknowledged only once the pty took it.
+ * (the pty is full, a GET chunk does not fit the send buffer, input pipelined
+ * behind a password whose check waits) stays in c->rx, and only bytes that
+ * were taken are acknowledged to TCP with tcp_recved(): the receive window is
+ * the backpressure.  Terminal input is acknowledged only once the pty took
+ * it.  Held input that came in many small segments is compacted, so it pins
+ * one buffer, not one per segment; password bytes are always taken as they
+ * come (only the check waits), so typing is never held.
  */
 #include "conn.h"
 
@@ -12,18 +16,17 @@
 
 #include "lwip/sys.h"
 #include "lwip/tcp.h"
+#include "lwip/timeouts.h"
 /* tcp_ack_now(): lwIP has no public call to send an ACK right away; see
    conn_ack_if_mid_frame() */
 #include "lwip/priv/tcp_priv.h"
 
 #include "compat.h"
-#include "server.h"
 
 #define CONN_KEEPIDLE_MS  30000
 #define CONN_KEEPINTVL_MS 5000
 #define CONN_KEEPCNT      4
 #define CONN_POLL_TICKS   2       /* conn_poll every 2 slow-timer ticks: 1 s */
-#define CONN_TERM_CHUNK   4096    /* terminal output read per text frame */
 #define CONN_RX_PBUFS     16      /* pbufs of held input before compacting */
 
 static err_t conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
@@ -33,7 +36,7 @@ static err_t conn_poll_cb(void *arg, struct tcp_pcb *pcb);
 
 /* ---- acknowledging input -------------------------------------------- */
 
-static void
+void
 conn_recved(struct conn *c, uint32_t n)
 {
   while (c->pcb != NULL && n > 0) {
@@ -51,95 +54,6 @@ conn_term_taken(struct conn *c, size_t n)
   }
   c->term_unacked -= (uint32_t)n;
   conn_recved(c, (uint32_t)n);
-}
-
-/* ---- sending ---------------------------------------------------------- */
-
-static size_t
-conn_room(const struct conn *c)
-{
-  size_t room, queued, by_queue;
-
-  if (c->pcb == NULL || c->phase == CONN_CLOSING || c->phase == CONN_FREE || c->close_req) {
-    return 0;
-  }
-  /* a message is at most two tcp_write calls; n bytes need about n / mss
-     entries of the send queue, and 4 more are kept for the headers */
-  queued = tcp_sndqueuelen(c->pcb);
-  if (queued + 4 > TCP_SND_QUEUELEN) {
-    return 0;
-  }
-  by_queue = (TCP_SND_QUEUELEN - 4 - queued) * (size_t)tcp_mss(c->pcb);
-  room = tcp_sndbuf(c->pcb);
-  if (room > by_queue) {
-    room = by_queue;
-  }
-  return room > 8 ? room - 8 : 0;
-}
-
-size_t
-conn_send_room(const struct conn *c)
-{
-  return (c->phase == CONN_WS && c->logged_in) ? conn_room(c) : 0;
-}
-
-/* Send one unfragmented message; 0 on success.  On a failure after part of
-   it was queued the stream is broken: the connection is marked for close. */
-static int
-conn_send_msg(struct conn *c, uint8_t opcode, const uint8_t *data, size_t len)
-{
-  uint8_t small[4 + 512];
-  uint8_t hdr[4];
-  size_t hl;
-  err_t err;
-
-  hl = ws_frame_header(hdr, opcode, len);
-  if (hl == 0 || conn_room(c) < len) {
-    return -1;
-  }
-  if (hl + len <= sizeof(small)) {
-    /* one write: header and payload in one segment */
-    memcpy(small, hdr, hl);
-    if (len > 0) {
-      memcpy(small + hl, data, len);
-    }
-    err = tcp_write(c->pcb, small, (u16_t)(hl + len), TCP_WRITE_FLAG_COPY);
-    return err == ERR_OK ? 0 : -1;
-  }
-  err = tcp_write(c->pcb, hdr, (u16_t)hl, TCP_WRITE_FLAG_COPY | TCP_WRITE_FLAG_MORE);
-  if (err != ERR_OK) {
-    return -1;
-  }
-  err = tcp_write(c->pcb, data, (u16_t)len, TCP_WRITE_FLAG_COPY);
-  if (err != ERR_OK) {
-    c->close_req = 1;
-    return -1;
-  }
-  return 0;
-}
-
-void
-conn_send_text(struct conn *c, const char *text)
-{
-  if (conn_send_msg(c, WS_OP_TEXT, (const uint8_t *)text, strlen(text)) == 0 && c->pcb != NULL) {
-    tcp_output(c->pcb);
-  }
-}
-
-size_t
-conn_send_term(struct conn *c, const uint8_t *data, size_t len)
-{
-  uint8_t out[UTF8_SANITIZE_MAX(CONN_TERM_CHUNK)];
-  size_t used = 0, n;
-
-  if (len > CONN_TERM_CHUNK) {
-    len = CONN_TERM_CHUNK;
-  }
-  n = utf8_sanitize(&c->u8, data, len, out, sizeof(out), &used);
-  if (n > 0 && conn_send_msg(c, WS_OP_TEXT, out, n) != 0) {
-    return 0;
-  }
-  return used;
 }
 
 /* ---- the WebREPL demux's view of this connection ------------------------ */
@@ -166,17 +80,14 @@ static size_t
 ops_term_room(void *ctx)
 {
   struct conn *c = (struct conn *)ctx;
-  if (!c->logged_in || c->srv->active != c) {
-    return 0;
-  }
-  return term_room(&c->srv->term);
+  return c->logged_in ? c->owner->term_room(c->owner->ctx, c) : 0;
 }
 
 static void
 ops_term_write(void *ctx, const uint8_t *data, size_t len)
 {
   struct conn *c = (struct conn *)ctx;
-  term_push(&c->srv->term, data, len);
+  c->owner->term_write(c->owner->ctx, c, data, len);
   c->term_unacked += (uint32_t)len;
   c->term_pushed += (uint32_t)len;
 }
@@ -185,7 +96,40 @@ static void
 ops_login(void *ctx, int ok)
 {
   struct conn *c = (struct conn *)ctx;
-  server_login(c->srv, c, ok);
+
+  if (ok) {
+    c->logged_in = 1;
+  } else {
+    c->close_req = 1;
+    c->bye = CONN_BYE_DENIED;
+  }
+  c->owner->login(c->owner->ctx, c, ok);
+}
+
+void
+conn_login_wake(void *arg)
+{
+  struct conn *c = (struct conn *)arg;
+
+  c->wake_armed = 0;
+  conn_resume(c);
+}
+
+/* A whole password came: may it be checked now?  If not, a timer retries. */
+static int
+ops_may_check(void *ctx)
+{
+  struct conn *c = (struct conn *)ctx;
+  uint32_t wait = c->owner->login_wait(c->owner->ctx, c);
+
+  if (wait == 0) {
+    return 1;
+  }
+  if (!c->wake_armed) {
+    c->wake_armed = 1;
+    sys_timeout(wait, conn_login_wake, c);
+  }
+  return 0;
 }
 
 /* ---- input pipeline --------------------------------------------------- */
@@ -226,19 +170,6 @@ conn_process_http(struct conn *c, const uint8_t *data, size_t len)
   return len;
 }
 
-/* Answer with a close frame (code 0: none) if it fits, then close. */
-static void
-conn_send_close(struct conn *c, uint16_t code)
-{
-  uint8_t frame[8];
-  size_t n = ws_close_frame(frame, sizeof(frame), code);
-
-  if (n > 0 && conn_room(c) >= n) {
-    tcp_write(c->pcb, frame, (u16_t)n, TCP_WRITE_FLAG_COPY);
-  }
-  c->close_req = 1;
-}
-
 static void
 conn_control(struct conn *c, const struct ws_event *ev)
 {
@@ -248,30 +179,12 @@ conn_control(struct conn *c, const struct ws_event *ev)
       conn_send_msg(c, WS_OP_PONG, ev->data, ev->len);
       break;
     case WS_OP_CLOSE:
-      conn_send_close(c, ev->close_code == WS_CLOSE_NO_STATUS ? 0 : ev->close_code);
+      conn_send_close(c, ev->close_code == WS_CLOSE_NO_STATUS ? 0 : ev->close_code, NULL);
+      c->close_req = 1;
       break;
     default:
       break; /* PONG: nothing to do */
   }
-}
-
-/* Password input is held while failed logins are being rate-limited. */
-static int
-conn_login_held(struct conn *c)
-{
-  struct server *s = c->srv;
-  uint32_t wait;
-  if (c->logged_in || c->denied || !webrepl_password_pending(&c->wr)) {
-    return 0;
-  }
-  /* login_next means something only after a failure, and only for the
-     next 6.4 s at most (the clock wraps every 49.7 days) */
-  wait = s->login_next - sys_now();
-  if (s->login_fails == 0 || (int32_t)wait <= 0 || wait > 6400) {
-    return 0;
-  }
-  server_wake_logins_at(s, s->login_next);
-  return 1;
 }
 
 /* Websocket input; returns bytes used of data, sets *blocked if it had to
@@ -285,10 +198,6 @@ conn_process_ws(struct conn *c, uint8_t *data, size_t len, int *blocked)
     struct ws_event ev;
     size_t room, n;
 
-    if (conn_login_held(c)) {
-      *blocked = 1;
-      break;
-    }
     room = webrepl_room(&c->wr, ws_parser_msg_binary(&c->ws));
     n = ws_parse(&c->ws, data + off, len - off, room, &ev);
     off += n;
@@ -302,7 +211,8 @@ conn_process_ws(struct conn *c, uint8_t *data, size_t len, int *blocked)
         conn_control(c, &ev);
         break;
       case WS_EV_ERROR:
-        conn_send_close(c, ev.close_code);
+        conn_send_close(c, ev.close_code, NULL);
+        c->close_req = 1;
         break;
       default:
         if (n == 0) {
@@ -369,8 +279,10 @@ conn_process(struct conn *c)
   if (c->rx == NULL) {
     conn_ack_if_mid_frame(c);
   }
-  if (c->rx == NULL && c->peer_closed) {
+  if (c->rx == NULL && c->peer_closed && !c->close_req) {
     c->close_req = 1;
+    /* the client left while its password waited: it is not checked */
+    c->bye = webrepl_check_held(&c->wr) ? CONN_BYE_GONE : CONN_BYE_NONE;
   }
 }
 
@@ -379,91 +291,44 @@ conn_process(struct conn *c)
 static err_t
 conn_run(struct conn *c)
 {
+  if (c->phase == CONN_WS && !c->close_req) {
+    webrepl_retry(&c->wr); /* a held password check, if now allowed */
+  }
   conn_process(c);
-  return c->close_req ? conn_close(c) : ERR_OK;
+  return c->close_req ? conn_close(c, c->bye) : ERR_OK;
 }
 
 void
 conn_resume(struct conn *c)
 {
-  if (c->phase == CONN_FREE || c->pcb == NULL) {
+  if (c->phase != CONN_HTTP && c->phase != CONN_WS) {
     return;
   }
   conn_run(c);
-  if (c->pcb != NULL && c->phase != CONN_FREE) {
+  if (c->pcb != NULL && (c->phase == CONN_HTTP || c->phase == CONN_WS)) {
     tcp_output(c->pcb);
   }
 }
 
-/* ---- lifecycle -------------------------------------------------------- */
+/* ---- life cycle ------------------------------------------------------- */
 
-static void
-conn_release(struct conn *c)
+int
+conn_pending(const struct conn *c)
 {
-  if (c->rx != NULL) {
-    pbuf_free(c->rx);
-    c->rx = NULL;
-  }
-  webrepl_close(&c->wr);
-  server_conn_closed(c->srv, c);
-  c->phase = CONN_FREE;
-  c->pcb = NULL;
+  return c->phase == CONN_HTTP || (c->phase == CONN_WS && !c->logged_in);
 }
 
-err_t
-conn_close(struct conn *c)
+void
+conn_setup(struct conn *c, struct tcp_pcb *pcb, const struct conn_owner *owner,
+           const struct conn_config *cfg)
 {
-  struct tcp_pcb *pcb = c->pcb;
-  err_t ret = ERR_OK;
-
-  if (c->phase == CONN_FREE) {
-    return ERR_OK;
-  }
-  c->phase = CONN_CLOSING;
-  if (pcb != NULL) {
-    tcp_arg(pcb, NULL);
-    tcp_recv(pcb, NULL);
-    tcp_sent(pcb, NULL);
-    tcp_err(pcb, NULL);
-    tcp_poll(pcb, NULL, 0);
-    /* open the window fully, so that closing sends a FIN after the queued
-       data instead of a RST: for held input, terminal input the pty did not
-       take, and a FIN that came with the data being processed (lwIP counts
-       it back into rcv_wnd only after this callback returns) */
-    conn_recved(c, TCP_WND_MAX(pcb) - pcb->rcv_wnd);
-    c->term_unacked = 0;
-    if (tcp_close(pcb) != ERR_OK) {
-      tcp_abort(pcb);
-      ret = ERR_ABRT;
-    }
-  }
-  conn_release(c);
-  return ret;
-}
-
-err_t
-conn_setup(struct server *s, struct tcp_pcb *pcb)
-{
-  struct conn *c = NULL;
-  unsigned i;
-
-  for (i = 0; i < SERVER_MAX_CONN; i++) {
-    if (s->conns[i].phase == CONN_FREE) {
-      c = &s->conns[i];
-      break;
-    }
-  }
-  if (c == NULL) {
-    s->refused++;
-    tcp_err(pcb, NULL); /* the pending accounting is done by our caller */
-    tcp_abort(pcb);
-    return ERR_ABRT;
-  }
   memset(c, 0, sizeof(*c));
-  c->srv = s;
+  c->owner = owner;
+  c->cfg = cfg;
   c->pcb = pcb;
+  c->addr = ip4_addr_get_u32(ip_2_ip4(&pcb->remote_ip));
   c->phase = CONN_HTTP;
-  c->t_setup = sys_now();
+  c->t_setup = c->t_rx = sys_now();
   http_req_init(&c->http);
   ws_parser_init(&c->ws);
   c->ops.ctx = c;
@@ -472,7 +337,8 @@ conn_setup(struct server *s, struct tcp_pcb *pcb)
   c->ops.term_room = ops_term_room;
   c->ops.term_write = ops_term_write;
   c->ops.login = ops_login;
-  webrepl_init(&c->wr, &c->ops, s->cfg.password, s->cfg.password_len, &s->root);
+  c->ops.may_check = ops_may_check;
+  webrepl_init(&c->wr, &c->ops, cfg->password, cfg->password_len, cfg->root);
 
   tcp_arg(pcb, c);
   tcp_recv(pcb, conn_recv_cb);
@@ -484,8 +350,22 @@ conn_setup(struct server *s, struct tcp_pcb *pcb)
   pcb->keep_idle = CONN_KEEPIDLE_MS;
   pcb->keep_intvl = CONN_KEEPINTVL_MS;
   pcb->keep_cnt = CONN_KEEPCNT;
-  s->setups++;
-  return ERR_OK;
+}
+
+/* Keep input that cannot be processed now.  Many small segments (a password
+   typed one key per frame, behind a check that waits) would each pin a pool
+   buffer: past CONN_RX_PBUFS they are copied into one. */
+static void
+conn_hold(struct conn *c, struct pbuf *p)
+{
+  if (c->rx == NULL) {
+    c->rx = p;
+    return;
+  }
+  pbuf_cat(c->rx, p);
+  if (pbuf_clen(c->rx) > CONN_RX_PBUFS) {
+    c->rx = pbuf_coalesce(c->rx, PBUF_RAW); /* kept as is if out of memory */
+  }
 }
 
 static err_t
@@ -499,30 +379,20 @@ conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
     if (p != NULL) {
       tcp_recved(pcb, p->tot_len);
       pbuf_free(p);
+    } else if (c != NULL && c->phase == CONN_CLOSING) {
+      return conn_finish(c);    /* the client closed too */
     }
     return ERR_OK;
   }
+  c->t_rx = sys_now();
   if (p == NULL) {
     /* the peer closed: finish what it sent, then close */
     c->peer_closed = 1;
-    if (c->rx == NULL) {
-      c->close_req = 1;
-    }
-  } else if (c->rx == NULL) {
-    c->rx = p;
   } else {
-    pbuf_cat(c->rx, p);
-    /* held input: each small segment pins a PBUF_POOL buffer */
-    if (pbuf_clen(c->rx) > CONN_RX_PBUFS) {
-      if (!c->logged_in) {
-        c->close_req = 1;         /* nothing before login needs that much */
-      } else {
-        c->rx = pbuf_coalesce(c->rx, PBUF_RAW);
-      }
-    }
+    conn_hold(c, p);
   }
   ret = conn_run(c);
-  if (ret != ERR_OK || c->phase == CONN_FREE) {
+  if (ret != ERR_OK || c->phase == CONN_FREE || c->phase == CONN_CLOSING) {
     return ret;
   }
   /* Inside tcp_input() this does nothing (lwIP sends after the callbacks);
@@ -539,11 +409,14 @@ conn_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 
   LWIP_UNUSED_ARG(pcb);
   LWIP_UNUSED_ARG(len);
-  if (c == NULL || c->phase != CONN_WS) {
+  if (c == NULL) {
     return ERR_OK;
   }
+  if (c->phase == CONN_CLOSING) {
+    return conn_linger(c);
+  }
   /* room in the send buffer: held GET requests can go on */
-  return c->rx != NULL ? conn_run(c) : ERR_OK;
+  return (c->phase == CONN_WS && c->rx != NULL) ? conn_run(c) : ERR_OK;
 }
 
 static void
@@ -556,7 +429,10 @@ conn_err_cb(void *arg, err_t err)
     return;
   }
   c->pcb = NULL; /* already freed by lwIP */
-  conn_release(c);
+  if (c->phase != CONN_CLOSING) {
+    conn_end_session(c);
+  }
+  conn_release(c, 0);
 }
 
 static err_t
@@ -569,13 +445,13 @@ conn_poll_cb(void *arg, struct tcp_pcb *pcb)
   if (c == NULL || c->phase == CONN_FREE) {
     return ERR_OK;
   }
+  if (c->phase == CONN_CLOSING) {
+    return conn_linger(c);
+  }
   age = sys_now() - c->t_setup;
-  if ((c->phase == CONN_HTTP && age > c->srv->cfg.handshake_ms) ||
-      (c->phase == CONN_WS && !c->logged_in && age > c->srv->cfg.login_ms)) {
-    if (c->phase == CONN_WS) {
-      conn_send_text(c, "\r\nLogin timeout\r\n");
-    }
-    return conn_close(c);
+  if ((c->phase == CONN_HTTP && age > c->cfg->handshake_ms) ||
+      (c->phase == CONN_WS && !c->logged_in && age > c->cfg->login_ms)) {
+    return conn_close(c, CONN_BYE_TIMEOUT);
   }
   if (c->rx == NULL && !c->close_req) {
     return ERR_OK;

@@ -95,13 +95,39 @@ static int webrepl_password_ok(const struct webrepl *w)
   return diff == 0;
 }
 
+/* The password is complete: check it, answer, tell the session. */
+static void webrepl_verdict(struct webrepl *w)
+{
+  int ok = webrepl_password_ok(w);
+
+  webrepl_wipe(w->entered, sizeof w->entered);
+  w->entered_len = 0;
+  if (ok) {
+    w->state = WEBREPL_ST_HEADER;
+    w->hdr_len = 0;
+    if (webrepl_send_text(w, webrepl_connected,
+                          sizeof webrepl_connected - 1) == 0) {
+      w->ops.login(w->ops.ctx, 1);
+    }
+  } else {
+    w->state = WEBREPL_ST_DENIED;
+    if (webrepl_send_text(w, webrepl_denied, sizeof webrepl_denied - 1) == 0) {
+      w->ops.login(w->ops.ctx, 0);
+    }
+  }
+}
+
+static int webrepl_may_check(struct webrepl *w)
+{
+  return w->ops.may_check == NULL || w->ops.may_check(w->ops.ctx) != 0;
+}
+
 /* Password bytes; returns the bytes consumed (up to and including the
  * terminator). */
 static size_t webrepl_password_input(struct webrepl *w, const uint8_t *data,
                                      size_t len)
 {
   size_t i;
-  int ok;
 
   for (i = 0; i < len; i++) {
     uint8_t c = data[i];
@@ -115,24 +141,22 @@ static size_t webrepl_password_input(struct webrepl *w, const uint8_t *data,
   if (i == len) {
     return len;
   }
-  ok = webrepl_password_ok(w);
-  webrepl_wipe(w->entered, sizeof w->entered);
-  w->entered_len = 0;
-  if (ok) {
-    w->state = WEBREPL_ST_HEADER;
-    w->swallow_lf = data[i] == '\r';
-    w->hdr_len = 0;
-    if (webrepl_send_text(w, webrepl_connected,
-                          sizeof webrepl_connected - 1) == 0) {
-      w->ops.login(w->ops.ctx, 1);
-    }
-  } else {
-    w->state = WEBREPL_ST_DENIED;
-    if (webrepl_send_text(w, webrepl_denied, sizeof webrepl_denied - 1) == 0) {
-      w->ops.login(w->ops.ctx, 0);
-    }
+  w->swallow_lf = data[i] == '\r';
+  w->state = WEBREPL_ST_CHECK;
+  if (webrepl_may_check(w)) {
+    webrepl_verdict(w);     /* webrepl_room() made sure the reply fits */
   }
   return i + 1;
+}
+
+int webrepl_retry(struct webrepl *w)
+{
+  if (w->state == WEBREPL_ST_CHECK &&
+      w->ops.send_room(w->ops.ctx) >= WEBREPL_SMALL_ROOM &&
+      webrepl_may_check(w)) {
+    webrepl_verdict(w);
+  }
+  return webrepl_check_held(w);
 }
 
 /* End a PUT: commit (or report the error met on the way), reply, back to
@@ -291,6 +315,8 @@ size_t webrepl_room(struct webrepl *w, int binary)
   case WEBREPL_ST_DENIED:
   case WEBREPL_ST_CLOSED:
     return SIZE_MAX;
+  case WEBREPL_ST_CHECK:
+    return 0;
   case WEBREPL_ST_PASSWORD:
     send_room = w->ops.send_room(w->ops.ctx);
     if (send_room < WEBREPL_SMALL_ROOM) {
@@ -328,6 +354,7 @@ void webrepl_input(struct webrepl *w, int binary, const uint8_t *data,
     switch (w->state) {
     case WEBREPL_ST_DENIED:
     case WEBREPL_ST_CLOSED:
+    case WEBREPL_ST_CHECK:
       return;
     case WEBREPL_ST_PASSWORD:
       i += webrepl_password_input(w, data + i, len - i);
@@ -365,7 +392,12 @@ void webrepl_input(struct webrepl *w, int binary, const uint8_t *data,
 
 int webrepl_password_pending(const struct webrepl *w)
 {
-  return w->state == WEBREPL_ST_PASSWORD;
+  return w->state == WEBREPL_ST_PASSWORD || w->state == WEBREPL_ST_CHECK;
+}
+
+int webrepl_check_held(const struct webrepl *w)
+{
+  return w->state == WEBREPL_ST_CHECK;
 }
 
 int webrepl_logged_in(const struct webrepl *w)

@@ -1,4 +1,5 @@
-/* server: listener, deferred set-up, sessions, terminal (see server.h).
+/* server: the listener, deferred set-up, admission and the connection pool
+ * (see server.h; the session and the terminal are in session.c).
  *
  * The accept callback runs inside tcp_input(): it does no networking and no
  * session work.  In the default mode it installs tcp_recv_keep, so that what
@@ -6,6 +7,14 @@
  * set-up.  With LWIP_TCP_ACCEPT_POLL (patched lwIP) that poll runs right
  * after the handshake and the kept data follows at once; on stock lwIP the
  * poll comes from the slow timer.
+ *
+ * Admission: at most cfg.max_pending connections wait for their upgrade or
+ * login, at most cfg.max_per_addr of them from one address.  A newcomer
+ * beyond that makes room by evicting the waiting connection (of its own
+ * address, if that is the limit it hit) that has been silent longest, at
+ * least SERVER_SILENT_MS; only if none has, the newcomer itself is turned
+ * away.  Either is told so: HTTP 503 before the upgrade, a close frame 1013
+ * after it.  So silent connections cannot lock anyone out.
  */
 #include "server.h"
 
@@ -20,7 +29,6 @@
 #include "lwip/priv/tcp_priv.h" /* tcp_tw_pcbs, for the statistics only */
 
 #include "compat.h"
-#include "utf8.h"
 
 /* the timeout0 variant's callbacks get the pcb as argument */
 static struct server *server_instance;
@@ -31,12 +39,119 @@ server_pending(const struct server *s)
   unsigned n = s->pending, i;
 
   for (i = 0; i < SERVER_MAX_CONN; i++) {
+    n += conn_pending(&s->conns[i]) ? 1u : 0u;
+  }
+  return n;
+}
+
+/* Waiting connections silent for SERVER_SILENT_MS, for the statistics. */
+static unsigned
+server_pending_silent(const struct server *s)
+{
+  uint32_t now = sys_now();
+  unsigned n = 0, i;
+
+  for (i = 0; i < SERVER_MAX_CONN; i++) {
     const struct conn *c = &s->conns[i];
-    if (c->phase == CONN_HTTP || (c->phase == CONN_WS && !c->logged_in)) {
+    if (conn_pending(c) && now - c->t_rx >= SERVER_SILENT_MS) {
       n++;
     }
   }
   return n;
+}
+
+/* ---- admission ---------------------------------------------------------- */
+
+/* The waiting connection other than c silent longest (at least
+   SERVER_SILENT_MS), of c's address only if same_addr; NULL if none. */
+static struct conn *
+server_victim(struct server *s, const struct conn *c, int same_addr)
+{
+  struct conn *v = NULL;
+  uint32_t now = sys_now();
+  unsigned i;
+
+  for (i = 0; i < SERVER_MAX_CONN; i++) {
+    struct conn *o = &s->conns[i];
+    if (o == c || !conn_pending(o) || (same_addr && o->addr != c->addr) ||
+        now - o->t_rx < SERVER_SILENT_MS) {
+      continue;
+    }
+    if (v == NULL || (int32_t)(o->t_rx - v->t_rx) < 0) {
+      v = o;
+    }
+  }
+  return v;
+}
+
+/* A new connection c: within the limits, or make room, or turn it away.
+   Returns ERR_ABRT if c's pcb was aborted. */
+static err_t
+server_admit(struct server *s, struct conn *c)
+{
+  unsigned same = 0, i;
+  int over_addr;
+  struct conn *v;
+
+  for (i = 0; i < SERVER_MAX_CONN; i++) {
+    const struct conn *o = &s->conns[i];
+    if (o != c && conn_pending(o) && o->addr == c->addr) {
+      same++;
+    }
+  }
+  over_addr = same >= s->cfg.max_per_addr;
+  if (!over_addr && server_pending(s) - 1 < s->cfg.max_pending) {
+    return ERR_OK;
+  }
+  v = server_victim(s, c, over_addr);
+  if (v != NULL) {
+    s->evicted++;
+    conn_close(v, CONN_BYE_BUSY);
+    if (s->cfg.verbose) {
+      fprintf(stderr, "webrepl-server: too many waiting connections; the longest silent one evicted\n");
+    }
+    return ERR_OK;
+  }
+  s->refused++;
+  if (s->cfg.verbose) {
+    fprintf(stderr, "webrepl-server: too many waiting connections; a new one turned away\n");
+  }
+  return conn_close(c, CONN_BYE_BUSY);
+}
+
+/* Set up an accepted pcb in a free slot.  Returns ERR_ABRT if the pcb was
+   aborted (no free slot, or turned away and aborted). */
+static err_t
+server_setup(struct server *s, struct tcp_pcb *pcb)
+{
+  unsigned i;
+
+  for (i = 0; i < SERVER_MAX_CONN; i++) {
+    if (s->conns[i].phase == CONN_FREE) {
+      conn_setup(&s->conns[i], pcb, &s->owner, &s->conn_cfg);
+      s->setups++;
+      return server_admit(s, &s->conns[i]);
+    }
+  }
+  s->refused++;
+  tcp_err(pcb, NULL); /* the pending accounting is done by our caller */
+  tcp_abort(pcb);
+  return ERR_ABRT;
+}
+
+static void
+server_released(void *ctx, struct conn *c, int aborted)
+{
+  struct server *s = (struct server *)ctx;
+
+  LWIP_UNUSED_ARG(c);
+  if (aborted) {
+    s->close_aborts++;
+    if (s->cfg.verbose) {
+      fprintf(stderr, "webrepl-server: a client did not acknowledge the close within %lu ms; aborted\n",
+              (unsigned long)s->cfg.close_ms);
+    }
+  }
 }
 
 /* ---- deferred set-up: the three variants ------------------------------ */
@@ -54,7 +169,7 @@ server_setup_poll(void *arg, struct tcp_pcb *pcb)
 {
   struct server *s = (struct server *)arg;
   s->pending--;
-  return conn_setup(s, pcb);
+  return server_setup(s, pcb);
 }
 
 static void
@@ -63,7 +178,7 @@ server_t0_setup(void *arg)
   struct server *s = server_instance;
   s->pending--;
   s->t0_slots--;
-  conn_setup(s, (struct tcp_pcb *)arg);
+  server_setup(s, (struct tcp_pcb *)arg);
 }
 
 static void
@@ -84,15 +199,16 @@ server_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   if (err != ERR_OK || newpcb == NULL) {
     return ERR_VAL;
   }
-  if (server_pending(s) >= s->cfg.max_pending) {
-    /* refused: lwIP aborts the new pcb (the client sees a RST at once) */
+  if (server_pending(s) >= SERVER_MAX_CONN - 2) {
+    /* no slot could take it (lwIP's own pcb pool is as large): lwIP aborts
+       the new pcb.  Below that, server_admit() decides, and tells. */
     s->refused++;
     return ERR_MEM;
   }
   s->accepted++;
   switch (s->cfg.defer) {
     case DEFER_INLINE:
-      return conn_setup(s, newpcb);
+      return server_setup(s, newpcb);
     case DEFER_TIMEOUT0:
       s->pending++;
       tcp_arg(newpcb, newpcb);
@@ -131,6 +247,22 @@ server_start(struct server *s, const struct server_config *cfg)
   if (s->cfg.max_pending == 0 || s->cfg.max_pending >= SERVER_MAX_CONN) {
     s->cfg.max_pending = SERVER_MAX_PENDING;
   }
+  if (s->cfg.max_per_addr == 0 || s->cfg.max_per_addr > s->cfg.max_pending) {
+    s->cfg.max_per_addr = s->cfg.max_pending > 1 ? s->cfg.max_pending / 2 : 1;
+  }
+  if (s->cfg.close_ms == 0) {
+    s->cfg.close_ms = SERVER_CLOSE_MS;
+  }
+  s->conn_cfg.password = s->cfg.password;
+  s->conn_cfg.password_len = s->cfg.password_len;
+  s->conn_cfg.root = &s->root;
+  s->conn_cfg.handshake_ms = s->cfg.handshake_ms;
+  s->conn_cfg.login_ms = s->cfg.login_ms;
+  s->conn_cfg.close_ms = s->cfg.close_ms;
+  s->owner.ctx = s;
+  s->owner.released = server_released;
+  session_owner_init(s);
+  login_limit_init(&s->limit, sys_now());
   s->term.fd = -1;
   server_instance = s;
   err = files_root_open(&s->root, cfg->root);
@@ -156,175 +288,6 @@ server_start(struct server *s, const struct server_config *cfg)
   tcp_arg(s->listener, s);
   tcp_accept(s->listener, server_accept);
   return 0;
-}
-
-/* ---- sessions --------------------------------------------------------- */
-
-static void
-server_login_wake(void *arg)
-{
-  struct server *s = (struct server *)arg;
-  unsigned i;
-
-  s->login_timer = 0;
-  for (i = 0; i < SERVER_MAX_CONN; i++) {
-    struct conn *c = &s->conns[i];
-    if (c->phase == CONN_WS && !c->logged_in && c->rx != NULL) {
-      conn_resume(c);
-    }
-  }
-}
-
-void
-server_wake_logins_at(struct server *s, uint32_t when)
-{
-  uint32_t now = sys_now();
-
-  if (s->login_timer) {
-    return;
-  }
-  s->login_timer = 1;
-  sys_timeout((int32_t)(when - now) > 0 ? when - now : 0, server_login_wake, s);
-}
-
-void
-server_login(struct server *s, struct conn *c, int ok)
-{
-  unsigned shift;
-
-  if (!ok) {
-    /* each failure doubles the wait before the next password is checked
-       (by anyone): 100 ms, 200 ms, ... at most 6.4 s */
-    s->login_fails++;
-    shift = s->login_fails > 7 ? 6 : s->login_fails - 1;
-    s->login_next = sys_now() + (100u << shift);
-    c->denied = 1;
-    c->close_req = 1;
-    return;
-  }
-  s->login_fails = 0;
-  s->logins++;
-  if (s->active != NULL && s->active != c) {
-    struct conn *old = s->active;
-    conn_send_text(old, "\r\nWebREPL: another client logged in; this session is closed\r\n");
-    conn_close(old);
-  }
-  s->active = c;
-  c->logged_in = 1;
-  term_drop_input(&s->term);
-  if (!term_alive(&s->term)) {
-    int err;
-    s->term_hup = 0;
-    err = term_start(&s->term, s->cfg.exec);
-    if (err != 0) {
-      fprintf(stderr, "webrepl-server: cannot start the terminal program: %s\n", strerror(err));
-    }
-  }
-  if (s->cfg.verbose) {
-    fprintf(stderr, "webrepl-server: session logged in\n");
-  }
-}
-
-void
-server_conn_closed(struct server *s, struct conn *c)
-{
-  if (s->active == c) {
-    s->active = NULL;
-    term_drop_input(&s->term);
-  }
-}
-
-/* ---- terminal --------------------------------------------------------- */
-
-void
-server_term_interest(struct server *s, int *fd, int *want_in, int *want_out)
-{
-  *fd = s->term.fd;
-  *want_out = s->term.fd >= 0 && s->term.in_len > 0 && !s->term_hup;
-  if (s->term.fd < 0) {
-    *want_in = 0;
-  } else if (s->active == NULL) {
-    *want_in = 1; /* nobody logged in: output is read and discarded */
-  } else {
-    *want_in = conn_send_room(s->active) >= 64;
-  }
-}
-
-/* The terminal program exited or closed its terminal: acknowledge the input
-   it will never read, tell the session, start a new program for it. */
-static void
-server_term_gone(struct server *s)
-{
-  struct conn *a = s->active;
-
-  s->term_hup = 0;
-  term_alive(&s->term);
-  term_stop(&s->term);
-  if (a != NULL) {
-    conn_term_taken(a, a->term_unacked);
-    conn_send_text(a, "\r\n[terminal program exited; restarted]\r\n");
-    term_start(&s->term, s->cfg.exec);
-    conn_resume(a);
-  }
-}
-
-void
-server_term_hangup(struct server *s)
-{
-  if (s->term.fd >= 0) {
-    s->term_hup = 1;
-  }
-}
-
-void
-server_pump_term(struct server *s)
-{
-  uint8_t buf[4096];
-  struct conn *a = s->active;
-  size_t n;
-  int sent = 0, rounds;
-
-  if (s->term.fd < 0) {
-    return;
-  }
-  n = term_flush(&s->term);
-  if (n > 0 && a != NULL) {
-    conn_term_taken(a, n);
-    conn_resume(a); /* the pty made room: held input can go on */
-    a = s->active;
-  }
-  for (rounds = 0; rounds < 16; rounds++) {
-    long r;
-    size_t cap = sizeof(buf);
-    if (a != NULL) {
-      size_t room = conn_send_room(a);
-      if (room < 64) {
-        break; /* resume when lwIP has sent some: output backpressure */
-      }
-      if (UTF8_SANITIZE_MAX(cap) + 8 > room) {
-        /* worst case: every byte becomes U+FFFD */
-        cap = (room - 8 - UTF8_REPLACEMENT_LEN) / UTF8_REPLACEMENT_LEN;
-      }
-    }
-    r = term_read(&s->term, buf, cap);
-    if (r == 0 && s->term_hup) {
-      r = -1; /* hung up and drained */
-    }
-    if (r == 0) {
-      break;
-    }
-    if (r < 0) {
-      server_term_gone(s);
-      return;
-    }
-    if (a != NULL) {
-      conn_send_term(a, buf, (size_t)r);
-      sent = 1;
-    }
-  }
-  if (sent && a != NULL && a->pcb != NULL) {
-    tcp_output(a->pcb);
-  }
 }
 
 /* ---- statistics ------------------------------------------------------- */
@@ -360,7 +323,14 @@ server_write_stats(const struct server *s, const char *path)
   fprintf(f, "server.refused %lu\n", s->refused);
   fprintf(f, "server.setups %lu\n", s->setups);
   fprintf(f, "server.logins %lu\n", s->logins);
+  fprintf(f, "server.evicted %lu\n", s->evicted);
+  fprintf(f, "server.password_checks %lu\n", s->password_checks);
+  fprintf(f, "server.logins_held %u\n", session_logins_held(s));
+  fprintf(f, "server.close_aborts %lu\n", s->close_aborts);
   fprintf(f, "server.pending %u\n", server_pending(s));
+  fprintf(f, "server.pending_silent %u\n", server_pending_silent(s));
+  fprintf(f, "term.restarts %lu\n", s->term_restarts);
+  fprintf(f, "term.backoff_ms %lu\n", (unsigned long)s->term_backoff_ms);
   fprintf(f, "server.timeout0_slots_max %u\n", s->t0_slots_max);
   fclose(f);
   rename(tmp, path);
