@@ -21,7 +21,6 @@
    conn_ack_if_mid_frame() */
 #include "lwip/priv/tcp_priv.h"
 
-#include "compat.h"
 
 #define CONN_KEEPIDLE_MS  30000
 #define CONN_KEEPINTVL_MS 5000
@@ -291,7 +290,7 @@ conn_process(struct conn *c)
 static err_t
 conn_run(struct conn *c)
 {
-  if (c->phase == CONN_WS && !c->close_req) {
+  if (c->phase == CONN_WS && !c->close_req && !c->peer_closed) {
     webrepl_retry(&c->wr); /* a held password check, if now allowed */
   }
   conn_process(c);
