@@ -4,8 +4,9 @@
  * A connection knows its owner (the server) only through struct conn_owner,
  * a callback table, so the layers point one way: server → conn → parsers.
  * conn.c holds the set-up, lwIP's callbacks and the input pipeline,
- * conn_send.c what goes out (messages, terminal output, and what a client is
- * told before the server closes its connection), conn_close.c the ending.
+ * conn_ops.c the WebREPL demultiplexer's view of the connection, conn_send.c
+ * what goes out (messages, terminal output, and what a client is told before
+ * the server closes its connection), conn_close.c the ending.
  *
  * Whatever the server closes is told why first: an HTTP answer before the
  * upgrade (400, 408, 503), a close frame with a reason after it.  Closing
@@ -141,7 +142,10 @@ void conn_send_close(struct conn *c, uint16_t code, const char *reason);
  *  conn_bye), as fits its phase. */
 void conn_send_bye(struct conn *c, enum conn_bye why);
 
-/* ---- between conn.c and conn_close.c --------------------------------- */
+/* ---- between conn.c, conn_ops.c and conn_close.c --------------------- */
+
+/** Fill in c->ops, the demultiplexer's view of c (conn_ops.c). */
+void conn_ops_init(struct conn *c);
 
 /** Acknowledge n bytes of input to TCP (the window opens). */
 void conn_recved(struct conn *c, uint32_t n);
