@@ -255,7 +255,13 @@ conn_setup(struct conn *c, struct tcp_pcb *pcb, const struct conn_owner *owner,
   http_req_init(&c->http);
   ws_parser_init(&c->ws);
   conn_ops_init(c);
-  webrepl_init(&c->wr, &c->ops, cfg->password, cfg->password_len, cfg->root);
+  if (cfg->root != NULL) {
+    struct webrepl_files files;
+    file_store_init(&c->files, cfg->root, &files);
+    webrepl_init(&c->wr, &c->ops, cfg->password, cfg->password_len, &files);
+  } else {
+    webrepl_init(&c->wr, &c->ops, cfg->password, cfg->password_len, NULL);
+  }
 
   tcp_arg(pcb, c);
   tcp_recv(pcb, conn_recv_cb);

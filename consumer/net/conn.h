@@ -21,6 +21,7 @@
 
 #include "lwip/tcp.h"
 
+#include "host/file_store.h"
 #include "host/files.h"
 #include "proto/http_upgrade.h"
 #include "proto/utf8.h"
@@ -94,6 +95,7 @@ struct conn {
   struct ws_parser ws;
   struct webrepl wr;
   struct webrepl_ops ops;
+  struct file_store files;  /* the demux's file, below cfg->root */
   struct utf8_out u8;
 };
 
