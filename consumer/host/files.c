@@ -71,6 +71,20 @@ int files_is_open(const struct files_handle *h)
   return h->fd >= 0;
 }
 
+/* Start an open: h closed, the root usable, the name checked and normalised
+ * into norm (its last component at *base). */
+static enum files_status files_begin(const struct files_root *r,
+                                     const uint8_t *name, size_t len,
+                                     struct files_handle *h,
+                                     char norm[FILES_NAME_MAX + 1], size_t *base)
+{
+  files_handle_init(h);
+  if (r == NULL || r->dirfd < 0) {
+    return FILES_BAD_HANDLE;
+  }
+  return files_normalise(name, len, norm, base);
+}
+
 enum files_status files_open_read(struct files_root *r, const uint8_t *name,
                                   size_t len, struct files_handle *h)
 {
@@ -81,11 +95,7 @@ enum files_status files_open_read(struct files_root *r, const uint8_t *name,
   const int flags = O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
   int fd = -1;
 
-  files_handle_init(h);
-  if (r == NULL || r->dirfd < 0) {
-    return FILES_BAD_HANDLE;
-  }
-  st = files_normalise(name, len, norm, &base);
+  st = files_begin(r, name, len, h, norm, &base);
   if (st != FILES_OK) {
     return st;
   }
@@ -151,11 +161,7 @@ enum files_status files_open_write(struct files_root *r, const uint8_t *name,
   mode_t mode = 0666;
   int tries;
 
-  files_handle_init(h);
-  if (r == NULL || r->dirfd < 0) {
-    return FILES_BAD_HANDLE;
-  }
-  st = files_normalise(name, len, norm, &base);
+  st = files_begin(r, name, len, h, norm, &base);
   if (st != FILES_OK) {
     return st;
   }

@@ -199,9 +199,12 @@ server_accept(void *arg, struct tcp_pcb *newpcb, err_t err)
   if (err != ERR_OK || newpcb == NULL) {
     return ERR_VAL;
   }
-  if (server_pending(s) >= SERVER_MAX_CONN - 2) {
-    /* no slot could take it (lwIP's own pcb pool is as large): lwIP aborts
-       the new pcb.  Below that, server_admit() decides, and tells. */
+  if (server_pending(s) >= SERVER_MAX_CONN - 2 ||
+      (s->cfg.defer == DEFER_TIMEOUT0 && s->pending >= s->cfg.max_pending)) {
+    /* no slot could take it (lwIP's own pcb pool is as large), or (the
+       timeout0 variant) each waiting set-up holds one of lwIP's few timers:
+       lwIP aborts the new pcb.  Otherwise server_admit() decides, and
+       tells. */
     s->refused++;
     return ERR_MEM;
   }
