@@ -1,6 +1,7 @@
 /*
  * http_upgrade.h - incremental, bounded parser of a client's HTTP/1.1
- * websocket upgrade request, and the server's three possible answers.
+ * websocket upgrade request, and the server's answers (101, 200, 400,
+ * 408, 503).
  *
  * Pure C99: no I/O, no allocation, no globals. The request head is copied
  * into the caller-owned struct http_req, so the caller may feed whatever its
