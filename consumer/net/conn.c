@@ -214,8 +214,13 @@ conn_process(struct conn *c)
 static err_t
 conn_run(struct conn *c)
 {
-  if (c->phase == CONN_WS && !c->close_req && !c->peer_closed) {
-    webrepl_retry(&c->wr); /* a held password check, if now allowed */
+  if (c->phase == CONN_WS && !c->close_req) {
+    if (!c->peer_closed) {
+      webrepl_retry(&c->wr); /* a held password check, if now allowed */
+    } else if (webrepl_check_held(&c->wr)) {
+      c->close_req = 1;      /* the client left: its password is not checked */
+      c->bye = CONN_BYE_GONE;
+    }
   }
   conn_process(c);
   return c->close_req ? conn_close(c, c->bye) : ERR_OK;

@@ -44,7 +44,16 @@ server_pending(const struct server *s)
   return n;
 }
 
-/* Waiting connections silent for SERVER_SILENT_MS, for the statistics. */
+/* Is c waiting and silent: nothing received for SERVER_SILENT_MS?  A
+   password whose check the login limit holds back is not silence. */
+static int
+server_silent(const struct conn *c, uint32_t now)
+{
+  return conn_pending(c) && now - c->t_rx >= SERVER_SILENT_MS &&
+         !(c->phase == CONN_WS && webrepl_check_held(&c->wr));
+}
+
+/* Waiting connections that are silent, for the statistics. */
 static unsigned
 server_pending_silent(const struct server *s)
 {
@@ -52,18 +61,15 @@ server_pending_silent(const struct server *s)
   unsigned n = 0, i;
 
   for (i = 0; i < SERVER_MAX_CONN; i++) {
-    const struct conn *c = &s->conns[i];
-    if (conn_pending(c) && now - c->t_rx >= SERVER_SILENT_MS) {
-      n++;
-    }
+    n += server_silent(&s->conns[i], now) ? 1u : 0u;
   }
   return n;
 }
 
 /* ---- admission ---------------------------------------------------------- */
 
-/* The waiting connection other than c silent longest (at least
-   SERVER_SILENT_MS), of c's address only if same_addr; NULL if none. */
+/* The silent connection other than c silent longest, of c's address only
+   if same_addr; NULL if none. */
 static struct conn *
 server_victim(struct server *s, const struct conn *c, int same_addr)
 {
@@ -73,8 +79,7 @@ server_victim(struct server *s, const struct conn *c, int same_addr)
 
   for (i = 0; i < SERVER_MAX_CONN; i++) {
     struct conn *o = &s->conns[i];
-    if (o == c || !conn_pending(o) || (same_addr && o->addr != c->addr) ||
-        now - o->t_rx < SERVER_SILENT_MS) {
+    if (o == c || !server_silent(o, now) || (same_addr && o->addr != c->addr)) {
       continue;
     }
     if (v == NULL || (int32_t)(o->t_rx - v->t_rx) < 0) {

@@ -128,6 +128,26 @@ def test_typing_password_after_failed_logins():
     c.close()
 
 
+def test_input_behind_held_check_kept():
+    # what a client sends right behind its password while the check waits
+    # (here 40 one-byte terminal frames) is kept, compacted, and reaches the
+    # terminal after the login
+    for _ in range(2):
+        fail_login(None)
+    c = cli()
+    c.text_until(b"Password: ")
+    c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c.s.send(masked_text((PASSWORD + "\r").encode()))
+    line = b"echo HELD$((6*7)) # ........................"
+    assert len(line) >= 40
+    for ch in line + b"\r":
+        c.s.send(masked_text(bytes([ch])))
+        time.sleep(0.002)   # one segment each, not a readiness wait
+    got = c.text_until(b"HELD42")
+    assert b"WebREPL connected" in got and b"HELD42" in got, got[-200:]
+    c.close()
+
+
 # ---------------------------------------------------------------- defect 2
 
 def sole_503(socks):
