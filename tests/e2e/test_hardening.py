@@ -111,15 +111,22 @@ def masked_text(payload, key=b"\x12\x34\x56\x78"):
 
 # ---------------------------------------------------------------- defect 1
 
-def test_typing_password_after_failed_logins():
-    # two failed logins from this address: the next check waits 200 ms; a
-    # browser then sends the password one key per frame (here 2 ms apart):
-    # every key must be taken, and the login must succeed
+def behind_two_failures():
+    """Two failed logins from this address (its next check waits 200 ms),
+    then a new connection at its prompt, sending a segment per send()."""
     for _ in range(2):
         fail_login(None)
     c = cli()
     c.text_until(b"Password: ")
     c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return c
+
+
+def test_typing_password_after_failed_logins():
+    # two failed logins from this address: the next check waits 200 ms; a
+    # browser then sends the password one key per frame (here 2 ms apart):
+    # every key must be taken, and the login must succeed
+    c = behind_two_failures()
     for ch in (PASSWORD + "\r").encode():
         c.s.send(masked_text(bytes([ch])))
         time.sleep(0.002)   # the typing rhythm, not a readiness wait
@@ -132,11 +139,7 @@ def test_input_behind_held_check_kept():
     # what a client sends right behind its password while the check waits
     # (here 40 one-byte terminal frames) is kept, compacted, and reaches the
     # terminal after the login
-    for _ in range(2):
-        fail_login(None)
-    c = cli()
-    c.text_until(b"Password: ")
-    c.s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    c = behind_two_failures()
     c.s.send(masked_text((PASSWORD + "\r").encode()))
     line = b"echo HELD$((6*7)) # ........................"
     assert len(line) >= 40
