@@ -1,4 +1,4 @@
-/* Check tests of consumer/files.c: names confined to a root directory,
+/* Check tests of consumer/host/files.c: names confined to a root directory,
  * reading, atomic writing, error statuses. Each test gets a fresh temporary
  * root under /tmp (removed afterwards). Tests that depend on the resolution
  * mode run twice: _i == 0 with openat2 when the kernel has it, _i == 1 with
@@ -22,7 +22,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "files.h"
+#include "host/files.h"
 
 #define NOBODY 65534
 
@@ -289,6 +289,39 @@ START_TEST(test_name_rules)
   long_name[FILES_NAME_MAX + 1] = '\0';
   ck_assert_int_eq(get_all(long_name, buf, sizeof buf), -FILES_BAD_NAME);
   ck_assert_int_eq(put_all(long_name, "x"), FILES_BAD_NAME);
+}
+END_TEST
+
+/** Control bytes (below 0x20, and 0x7f) in a name are refused with their own
+ *  status for GET and PUT, in any component; nothing is created. */
+START_TEST(test_control_bytes_refused)
+{
+  static const char *const names[] = {
+    "\001w.txt", "a\033[31mred", "two\nlines", "tab\tname", "del\177",
+    "cr\r", "dir\037/f", "d/\002",
+  };
+  char bad[2] = { 0, 0 };
+  size_t k;
+  int c;
+
+  use_mode(_i);
+  mk_dir("d", 0755);
+  for (k = 0; k < sizeof names / sizeof names[0]; k++) {
+    const uint8_t *n = (const uint8_t *)names[k];
+    struct files_handle h;
+    ck_assert_int_eq(files_open_write(&root, n, strlen(names[k]), &h), FILES_CONTROL_CHAR);
+    ck_assert(!files_is_open(&h));
+    ck_assert_int_eq(files_open_read(&root, n, strlen(names[k]), &h), FILES_CONTROL_CHAR);
+  }
+  for (c = 1; c < 0x20; c++) {
+    bad[0] = (char)c;
+    ck_assert_int_eq(put_all(bad, "x"), FILES_CONTROL_CHAR);
+  }
+  bad[0] = 0x7f;
+  ck_assert_int_eq(put_all(bad, "x"), FILES_CONTROL_CHAR);
+  ck_assert_int_eq(count_entries(""), 1);   /* only "d" */
+  /* bytes from 0x80 up (UTF-8 names) are still names */
+  ck_assert_int_eq(put_all("caf\xc3\xa9", "x"), FILES_OK);
 }
 END_TEST
 
@@ -657,16 +690,16 @@ END_TEST
 START_TEST(test_strerror)
 {
   int a, b;
-  for (a = FILES_OK; a <= FILES_BAD_HANDLE; a++) {
+  for (a = FILES_OK; a <= FILES_CONTROL_CHAR; a++) {
     ck_assert(files_strerror(a) != NULL);
     ck_assert_str_ne(files_strerror(a), "unknown status");
     for (b = FILES_OK; b < a; b++) {
       ck_assert_str_ne(files_strerror(a), files_strerror(b));
     }
   }
-  ck_assert_str_eq(files_strerror(FILES_BAD_HANDLE + 1), "unknown status");
+  ck_assert_str_eq(files_strerror(FILES_CONTROL_CHAR + 1), "unknown status");
   ck_assert_str_eq(files_strerror(-1), "unknown status");
-  ck_assert_int_lt(FILES_BAD_HANDLE, 64);
+  ck_assert_int_lt(FILES_CONTROL_CHAR, 64);
 }
 END_TEST
 
@@ -720,6 +753,7 @@ static Suite *files_suite(void)
   tcase_set_timeout(tc, 30);
   tcase_add_test(tc, test_root_open_errors);
   tcase_add_loop_test(tc, test_name_rules, 0, 2);
+  tcase_add_loop_test(tc, test_control_bytes_refused, 0, 2);
   tcase_add_loop_test(tc, test_read_chunks, 0, 2);
   tcase_add_loop_test(tc, test_not_found, 0, 2);
   tcase_add_loop_test(tc, test_not_regular, 0, 2);

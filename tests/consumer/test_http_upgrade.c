@@ -1,5 +1,5 @@
 /*
- * test_http_upgrade.c - Check tests of consumer/http_upgrade.[ch].
+ * test_http_upgrade.c - Check tests of consumer/proto/http_upgrade.[ch].
  *
  * Every request is copied to the end of a readable page followed by a
  * PROT_NONE page before it is fed, so a read past the bytes handed to the
@@ -15,7 +15,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "http_upgrade.h"
+#include "proto/http_upgrade.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -749,6 +749,20 @@ START_TEST(test_error_response)
 }
 END_TEST
 
+/** The 503 and 408 answers. */
+START_TEST(test_busy_and_timeout_responses)
+{
+    char out[1024];
+    size_t n = http_busy_response(out, sizeof(out));
+
+    check_simple_response(out, n, "HTTP/1.1 503 Service Unavailable\r\n");
+    ck_assert_uint_eq(http_busy_response(out, n - 1), 0);
+    n = http_timeout_response(out, sizeof(out));
+    check_simple_response(out, n, "HTTP/1.1 408 Request Timeout\r\n");
+    ck_assert_uint_eq(http_timeout_response(out, n - 1), 0);
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http_upgrade");
@@ -792,6 +806,7 @@ static Suite *http_suite(void)
     tc = tcase_create("answers");
     tcase_add_test(tc, test_plain_response);
     tcase_add_test(tc, test_error_response);
+    tcase_add_test(tc, test_busy_and_timeout_responses);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,5 +1,5 @@
 /*
- * test_utf8.c - Check tests of consumer/utf8.[ch].
+ * test_utf8.c - Check tests of consumer/proto/utf8.[ch].
  *
  * Expected outputs of the invalid cases follow the Unicode "maximal
  * subpart" practice; they were cross-checked with Python 3's
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "utf8.h"
+#include "proto/utf8.h"
 
 #define FFFD "\xef\xbf\xbd"
 

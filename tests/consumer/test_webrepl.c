@@ -1,4 +1,4 @@
-/* Check tests of consumer/webrepl.c: password, terminal routing and the file
+/* Check tests of consumer/proto/webrepl.c: password, terminal routing and the file
  * protocol, driven through fake ops that record every message sent and every
  * terminal byte. Input is always fed as a session would: never more than
  * webrepl_room() allows. Files live in a fresh temporary root under /tmp. */
@@ -22,8 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "files.h"
-#include "webrepl.h"
+#include "host/file_store.h"
+#include "host/files.h"
+#include "proto/webrepl.h"
 
 #define NOBODY 65534
 #define PLENTY ((size_t)1 << 30)
@@ -57,6 +58,8 @@ struct fake {
   size_t term_len, term_cap;
   int logins, login_ok;
   size_t msgs_at_login;
+  int hold_checks;      /* may_check says no */
+  int checks_asked;
 };
 
 static size_t fake_send_room(void *ctx)
@@ -124,8 +127,17 @@ static void fake_login(void *ctx, int ok)
   f->msgs_at_login = f->nmsgs;
 }
 
+static int fake_may_check(void *ctx)
+{
+  struct fake *f = ctx;
+
+  f->checks_asked++;
+  return !f->hold_checks;
+}
+
 static const struct webrepl_ops fake_ops_template = {
-  NULL, fake_send_room, fake_send, fake_term_room, fake_term_write, fake_login
+  NULL, fake_send_room, fake_send, fake_term_room, fake_term_write, fake_login,
+  fake_may_check
 };
 
 /* ---- fixture ---------------------------------------------------------- */
@@ -171,11 +183,17 @@ static void fake_clear(struct fake *f)
   f->term_len = 0;
 }
 
+static struct file_store store;
+
+/* r NULL: no file store */
 static void init_with(const char *pw, size_t pw_len, struct files_root *r)
 {
   struct webrepl_ops ops = fake_ops_template;
+  struct webrepl_files files;
+
   ops.ctx = &fk;
-  webrepl_init(&wr, &ops, (const uint8_t *)pw, pw_len, r);
+  file_store_init(&store, r, &files);
+  webrepl_init(&wr, &ops, (const uint8_t *)pw, pw_len, r != NULL ? &files : NULL);
   ck_assert_int_eq(webrepl_start(&wr), 0);
 }
 
@@ -446,6 +464,42 @@ START_TEST(test_password_wrong)
   ck_assert_uint_eq(fk.nmsgs, 2);
   ck_assert_uint_eq(fk.term_len, 0);
   ck_assert_int_eq(fk.logins, 1);
+}
+END_TEST
+
+/** A rate-limited check: the password bytes are all taken (typed one per
+ *  message, as the browser does), the verdict waits at the terminator with
+ *  no input taken meanwhile, and webrepl_retry() gives it once allowed. */
+START_TEST(test_password_check_held)
+{
+  const char *pw = "secret";
+  size_t k;
+
+  fk.hold_checks = 1;
+  for (k = 0; k < strlen(pw); k++) {
+    feed_all(0, pw + k, 1);
+  }
+  ck_assert_int_eq(fk.checks_asked, 0);
+  ck_assert_uint_eq(feed(0, "\r\nx", 3, 0, NULL), 1);  /* stops after '\r' */
+  ck_assert_int_eq(fk.checks_asked, 1);
+  ck_assert(webrepl_check_held(&wr));
+  ck_assert(webrepl_password_pending(&wr));
+  ck_assert_uint_eq(webrepl_room(&wr, 0), 0);
+  ck_assert_uint_eq(webrepl_room(&wr, 1), 0);
+  ck_assert_uint_eq(fk.nmsgs, 1);                /* only the prompt */
+  ck_assert_int_eq(fk.logins, 0);
+  ck_assert(webrepl_retry(&wr));                 /* still held */
+  fk.hold_checks = 0;
+  fk.send_room = WEBREPL_SMALL_ROOM - 1;         /* no room for the verdict */
+  ck_assert(webrepl_retry(&wr));
+  fk.send_room = PLENTY;
+  ck_assert(!webrepl_retry(&wr));
+  expect_text(1, connected);
+  ck_assert_int_eq(fk.login_ok, 1);
+  ck_assert(webrepl_logged_in(&wr));
+  feed_str(0, "\nx");                           /* CRLF's LF dropped */
+  ck_assert_uint_eq(fk.term_len, 1);
+  ck_assert_int_eq(fk.room_violations, 0);
 }
 END_TEST
 
@@ -1384,8 +1438,7 @@ START_TEST(test_status_str)
                    webrepl_status_str(WEBREPL_STATUS_NO_ROOT));
   ck_assert_str_ne(webrepl_status_str(WEBREPL_STATUS_BAD_TYPE),
                    "unknown status");
-  ck_assert_str_eq(webrepl_status_str(FILES_NOT_FOUND),
-                   files_strerror(FILES_NOT_FOUND));
+  ck_assert_str_eq(webrepl_status_str(FILES_NOT_FOUND), "unknown status");
   ck_assert_str_eq(webrepl_status_str(1000), "unknown status");
 }
 END_TEST
@@ -1399,6 +1452,7 @@ static Suite *webrepl_suite(void)
   tcase_set_timeout(tc, 60);
   tcase_add_test(tc, test_password_right);
   tcase_add_test(tc, test_password_wrong);
+  tcase_add_test(tc, test_password_check_held);
   tcase_add_loop_test(tc, test_password_near_misses, 0, 7);
   tcase_add_test(tc, test_password_split);
   tcase_add_test(tc, test_password_lengths);

@@ -1,5 +1,5 @@
 /*
- * test_ws_frame.c - Check tests of consumer/ws_frame.[ch].
+ * test_ws_frame.c - Check tests of consumer/proto/ws_frame.[ch].
  *
  * A driver feeds a byte stream to the parser in chunks chosen by the test
  * (whole, a byte at a time, split at given points, random sizes) and
@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ws_frame.h"
+#include "proto/ws_frame.h"
 
 /* ---- recorder --------------------------------------------------------- */
 
@@ -1195,6 +1195,25 @@ START_TEST(test_writer_close)
 }
 END_TEST
 
+/** Close frames with a reason: code, then the reason's bytes; limits. */
+START_TEST(test_writer_close_reason)
+{
+    uint8_t out[128];
+    char long_reason[124];
+
+    ck_assert_uint_eq(ws_close_frame_reason(out, sizeof(out), 1013, "busy", 4), 8);
+    ck_assert_mem_eq(out, "\x88\x06\x03\xf5" "busy", 8);
+    ck_assert_uint_eq(ws_close_frame_reason(out, 7, 1013, "busy", 4), 0);
+    /* code 0: no payload, the reason is dropped */
+    ck_assert_uint_eq(ws_close_frame_reason(out, sizeof(out), 0, "x", 1), 2);
+    ck_assert_mem_eq(out, "\x88\x00", 2);
+    ck_assert_uint_eq(ws_close_frame_reason(out, sizeof(out), 1000, NULL, 5), 4);
+    memset(long_reason, 'r', sizeof(long_reason));
+    ck_assert_uint_eq(ws_close_frame_reason(out, sizeof(out), 1000, long_reason, 123), 127);
+    ck_assert_uint_eq(ws_close_frame_reason(out, sizeof(out), 1000, long_reason, 124), 0);
+}
+END_TEST
+
 /** What the writers produce, the parser reads back (unmasked frames). */
 START_TEST(test_writer_round_trip)
 {
@@ -1293,6 +1312,7 @@ static Suite *ws_suite(void)
     tcase_add_test(tc, test_writer_header);
     tcase_add_test(tc, test_writer_header_control);
     tcase_add_test(tc, test_writer_close);
+    tcase_add_test(tc, test_writer_close_reason);
     tcase_add_test(tc, test_writer_round_trip);
     suite_add_tcase(s, tc);
     return s;

@@ -21,8 +21,9 @@ PUT, GET, VER = 1, 2, 3
 
 
 class CliLike:
-    def __init__(self, host, port, timeout=20.0):
-        self.s = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=20.0, source=None):
+        self.s = socket.create_connection((host, port), timeout=timeout,
+                                          source_address=(source, 0) if source else None)
         self.buf = b""
         self.s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\n"
                        b"Upgrade: websocket\r\nSec-WebSocket-Key: foo\r\n\r\n" % host.encode())

@@ -14,7 +14,9 @@
  * - when the websocket text frame "Password: " has arrived, it sends a close
  *   frame (code 1000); when the server's FIN arrives it ACKs and sends its FIN
  *   (FIN|ACK); the connection is done when that FIN is ACKed;
- * - a RST ends the connection; before any answer it counts as refused.
+ * - a RST ends the connection; before any answer it counts as refused, and
+ *   so does an answer "HTTP/1.1 503" (the server's admission turned it away;
+ *   its FIN is answered as above).
  */
 #include "sim.h"
 
@@ -261,6 +263,11 @@ client_app(struct sim_conn *c, const struct sim_pkt *pkt)
       }
     }
     if (i + 3 >= c->rcv_len) {
+      return;
+    }
+    if (memcmp(c->rcvbuf, "HTTP/1.1 503 ", 13) == 0) {
+      c->refused = 1;       /* turned away, told so; the server's FIN follows */
+      c->rcv_off = c->rcv_len;
       return;
     }
     if (memcmp(c->rcvbuf, "HTTP/1.1 101 ", 13) != 0) {

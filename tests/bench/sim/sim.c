@@ -68,8 +68,8 @@
 #include "lwip/timeouts.h"
 #include "lwip/priv/tcp_priv.h"
 
-#include "conn.h"
-#include "server.h"
+#include "net/conn.h"
+#include "net/server.h"
 #include "sim.h"
 
 #ifndef SIM_VARIANT
@@ -539,6 +539,9 @@ sim_scenario(enum sim_scenario sc)
   cfg.defer = SIM_DEFER;
   cfg.handshake_ms = SERVER_HANDSHAKE_MS;
   cfg.login_ms = SERVER_LOGIN_MS;
+  /* one client address: the limit per address is the overall one here */
+  cfg.max_pending = SERVER_MAX_PENDING;
+  cfg.max_per_addr = SERVER_MAX_PENDING;
   if (server_start(&srv, &cfg) != 0) {
     return 1;
   }
@@ -585,7 +588,7 @@ sim_scenario(enum sim_scenario sc)
     }
     if (c->refused) {
       refused++;
-      continue;                      /* told by a RST: nothing taken, nothing lost */
+      continue;                      /* turned away: nothing taken, nothing lost */
     }
     if (c->state == C_RESET) {
       reset++;

@@ -1,6 +1,8 @@
 /* server: the WebREPL listener on lwIP's raw API — accept, deferred
- * connection set-up, the connection pool, the one logged-in session and the
- * shared terminal. */
+ * connection set-up, admission of connections waiting for their upgrade or
+ * login, the connection pool (server.c); the one logged-in session, the
+ * failed-login limit and the shared terminal (session.c).  A connection
+ * reaches the server only through the callback table server.owner. */
 #ifndef WEBREPL_SERVER_H
 #define WEBREPL_SERVER_H
 
@@ -10,13 +12,18 @@
 #include "lwip/tcp.h"
 
 #include "conn.h"
-#include "files.h"
-#include "term.h"
+#include "login_limit.h"
+#include "host/files.h"
+#include "host/term.h"
 
 #define SERVER_MAX_CONN      64   /* connections with a session slot */
 #define SERVER_MAX_PENDING   8    /* default: in handshake or login at once */
 #define SERVER_HANDSHAKE_MS  10000   /* default: upgrade request within 10 s */
 #define SERVER_LOGIN_MS      30000   /* default: logged in within 30 s */
+#define SERVER_CLOSE_MS      5000    /* default: a closing client ACKs within 5 s */
+#define SERVER_SILENT_MS     2000    /* a waiting connection silent this long may be evicted */
+#define SERVER_TERM_STEADY_MS 2000   /* a terminal program that ran this long exited normally */
+#define SERVER_TERM_BACKOFF_MAX_MS 10000  /* longest wait before restarting it */
 
 /* Where the accept callback's deferred work runs (the benchmark's variants) */
 enum server_defer {
@@ -34,24 +41,31 @@ struct server_config {
   enum server_defer defer;
   uint32_t handshake_ms;      /* close a connection without upgrade after this */
   uint32_t login_ms;          /* close a connection not logged in after this */
+  uint32_t close_ms;          /* abort a closing client that does not ACK (0: default) */
   unsigned max_pending;       /* connections in handshake/login at once (< SERVER_MAX_CONN) */
+  unsigned max_per_addr;      /* of them from one address (0: max_pending / 2) */
   int verbose;
 };
 
 struct server {
   struct server_config cfg;
+  struct conn_config conn_cfg;
+  struct conn_owner owner;    /* what a connection may ask of the server */
   struct tcp_pcb *listener;
   struct conn conns[SERVER_MAX_CONN];
   struct conn *active;        /* the logged-in session, or NULL */
   struct term term;
   struct files_root root;
+  struct login_limit limit;   /* failed logins, per address */
   unsigned pending;           /* accepted, not yet set up */
-  unsigned login_fails;       /* consecutive failed logins */
-  uint32_t login_next;        /* sys_now() before which no password is checked */
-  int login_timer;            /* a wake-up timer for held logins is armed */
   int term_hup;               /* the pty hung up: drain it, then restart */
-  /* counters for the benchmark and the leak test */
-  unsigned long accepted, refused, setups, logins;
+  uint32_t term_started;      /* sys_now() when the program was started */
+  unsigned term_quick;        /* quick exits in a row */
+  int term_timer;             /* a delayed restart is armed */
+  uint32_t term_backoff_ms;   /* its delay */
+  /* counters for the benchmark, the leak test and the e2e tests */
+  unsigned long accepted, refused, evicted, setups, logins, password_checks;
+  unsigned long close_aborts, term_restarts;
   unsigned t0_slots, t0_slots_max;
 };
 
@@ -72,17 +86,21 @@ void server_term_hangup(struct server *s);
  *  *want_out if queued input waits for the pty. */
 void server_term_interest(struct server *s, int *fd, int *want_in, int *want_out);
 
-/** Called by a connection: login verdict, close notification. */
-void server_login(struct server *s, struct conn *c, int ok);
-void server_conn_closed(struct server *s, struct conn *c);
-
 /** Number of connections in handshake or login (incl. not yet set up). */
 unsigned server_pending(const struct server *s);
 
-/** Arm a wake-up for connections whose password check is held back. */
-void server_wake_logins_at(struct server *s, uint32_t when);
-
 /** Write a statistics snapshot (lwIP memory pools, drops, counters). */
 void server_write_stats(const struct server *s, const char *path);
+
+/* ---- between server.c and session.c ---------------------------------- */
+
+/** Fill in s->owner's session callbacks (session.c). */
+void session_owner_init(struct server *s);
+
+/** A connection's session ended (the owner's "ended" callback). */
+void session_ended(void *ctx, struct conn *c);
+
+/** Connections whose password waits for its check. */
+unsigned session_logins_held(const struct server *s);
 
 #endif

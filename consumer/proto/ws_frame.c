@@ -308,8 +308,19 @@ size_t ws_frame_header(uint8_t out[4], uint8_t opcode, size_t len)
 
 size_t ws_close_frame(uint8_t *out, size_t cap, uint16_t code)
 {
-    size_t n = code == 0 ? 2 : 4;
+    return ws_close_frame_reason(out, cap, code, NULL, 0);
+}
 
+size_t ws_close_frame_reason(uint8_t *out, size_t cap, uint16_t code,
+                             const char *reason, size_t reason_len)
+{
+    size_t n;
+
+    if (code == 0 || reason == NULL)
+        reason_len = 0;
+    if (reason_len > WS_CONTROL_MAX - 2)
+        return 0;
+    n = code == 0 ? 2 : 4 + reason_len;
     if (out == NULL || cap < n)
         return 0;
     out[0] = 0x80 | WS_OP_CLOSE;
@@ -317,6 +328,8 @@ size_t ws_close_frame(uint8_t *out, size_t cap, uint16_t code)
     if (code != 0) {
         out[2] = (uint8_t)(code >> 8);
         out[3] = (uint8_t)(code & 0xff);
+        if (reason_len > 0)
+            memcpy(out + 4, reason, reason_len);
     }
     return n;
 }

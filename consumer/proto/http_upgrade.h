@@ -1,6 +1,7 @@
 /*
  * http_upgrade.h - incremental, bounded parser of a client's HTTP/1.1
- * websocket upgrade request, and the server's three possible answers.
+ * websocket upgrade request, and the server's answers (101, 200, 400,
+ * 408, 503).
  *
  * Pure C99: no I/O, no allocation, no globals. The request head is copied
  * into the caller-owned struct http_req, so the caller may feed whatever its
@@ -133,5 +134,19 @@ size_t http_plain_response(char *out, size_t cap);
  * No NUL terminator is written.
  */
 size_t http_error_response(char *out, size_t cap);
+
+/**
+ * Write an "HTTP/1.1 503 Service Unavailable" answer (too many connections
+ * are waiting; try again), with a short text body, Content-Length and
+ * "Connection: close": for a connection the server turns away, whether its
+ * request came or not. Returns the bytes written, or 0 if cap is too small.
+ */
+size_t http_busy_response(char *out, size_t cap);
+
+/**
+ * Write an "HTTP/1.1 408 Request Timeout" answer, like http_busy_response():
+ * for a connection whose upgrade request did not come in time.
+ */
+size_t http_timeout_response(char *out, size_t cap);
 
 #endif /* CONSUMER_HTTP_UPGRADE_H */

@@ -25,9 +25,17 @@ static void webrepl_wipe(uint8_t *p, size_t n)
 }
 
 /* Enter the closed state: abort a PUT, close a GET, drop secrets. */
+/* Close the session's file, if any. */
+static void webrepl_file_close(struct webrepl *w)
+{
+  if (w->have_files) {
+    w->files.close(w->files.ctx);
+  }
+}
+
 static void webrepl_stop(struct webrepl *w)
 {
-  files_close(&w->file);
+  webrepl_file_close(w);
   webrepl_wipe(w->entered, sizeof w->entered);
   w->entered_len = 0;
   w->state = WEBREPL_ST_CLOSED;
@@ -62,17 +70,19 @@ static int webrepl_reply(struct webrepl *w, int status)
 
 void webrepl_init(struct webrepl *w, const struct webrepl_ops *ops,
                   const uint8_t *password, size_t pw_len,
-                  struct files_root *root)
+                  const struct webrepl_files *files)
 {
   memset(w, 0, sizeof *w);
   w->ops = *ops;
-  w->root = root;
+  if (files != NULL) {
+    w->files = *files;
+    w->have_files = 1;
+  }
   w->state = WEBREPL_ST_PASSWORD;
   if (password != NULL && pw_len >= 1 && pw_len <= WEBREPL_PASSWORD_MAX) {
     memcpy(w->password, password, pw_len);
     w->password_len = pw_len;
   }
-  files_handle_init(&w->file);
 }
 
 int webrepl_start(struct webrepl *w)
@@ -95,13 +105,39 @@ static int webrepl_password_ok(const struct webrepl *w)
   return diff == 0;
 }
 
+/* The password is complete: check it, answer, tell the session. */
+static void webrepl_verdict(struct webrepl *w)
+{
+  int ok = webrepl_password_ok(w);
+
+  webrepl_wipe(w->entered, sizeof w->entered);
+  w->entered_len = 0;
+  if (ok) {
+    w->state = WEBREPL_ST_HEADER;
+    w->hdr_len = 0;
+    if (webrepl_send_text(w, webrepl_connected,
+                          sizeof webrepl_connected - 1) == 0) {
+      w->ops.login(w->ops.ctx, 1);
+    }
+  } else {
+    w->state = WEBREPL_ST_DENIED;
+    if (webrepl_send_text(w, webrepl_denied, sizeof webrepl_denied - 1) == 0) {
+      w->ops.login(w->ops.ctx, 0);
+    }
+  }
+}
+
+static int webrepl_may_check(struct webrepl *w)
+{
+  return w->ops.may_check == NULL || w->ops.may_check(w->ops.ctx) != 0;
+}
+
 /* Password bytes; returns the bytes consumed (up to and including the
  * terminator). */
 static size_t webrepl_password_input(struct webrepl *w, const uint8_t *data,
                                      size_t len)
 {
   size_t i;
-  int ok;
 
   for (i = 0; i < len; i++) {
     uint8_t c = data[i];
@@ -115,24 +151,22 @@ static size_t webrepl_password_input(struct webrepl *w, const uint8_t *data,
   if (i == len) {
     return len;
   }
-  ok = webrepl_password_ok(w);
-  webrepl_wipe(w->entered, sizeof w->entered);
-  w->entered_len = 0;
-  if (ok) {
-    w->state = WEBREPL_ST_HEADER;
-    w->swallow_lf = data[i] == '\r';
-    w->hdr_len = 0;
-    if (webrepl_send_text(w, webrepl_connected,
-                          sizeof webrepl_connected - 1) == 0) {
-      w->ops.login(w->ops.ctx, 1);
-    }
-  } else {
-    w->state = WEBREPL_ST_DENIED;
-    if (webrepl_send_text(w, webrepl_denied, sizeof webrepl_denied - 1) == 0) {
-      w->ops.login(w->ops.ctx, 0);
-    }
+  w->swallow_lf = data[i] == '\r';
+  w->state = WEBREPL_ST_CHECK;
+  if (webrepl_may_check(w)) {
+    webrepl_verdict(w);     /* webrepl_room() made sure the reply fits */
   }
   return i + 1;
+}
+
+int webrepl_retry(struct webrepl *w)
+{
+  if (w->state == WEBREPL_ST_CHECK &&
+      w->ops.send_room(w->ops.ctx) >= WEBREPL_SMALL_ROOM &&
+      webrepl_may_check(w)) {
+    webrepl_verdict(w);
+  }
+  return webrepl_check_held(w);
 }
 
 /* End a PUT: commit (or report the error met on the way), reply, back to
@@ -141,10 +175,10 @@ static void webrepl_put_finish(struct webrepl *w)
 {
   int st = w->put_status;
 
-  if (st == FILES_OK) {
-    st = (int)files_commit(&w->file);
+  if (st == 0) {
+    st = w->files.commit(w->files.ctx);
   }
-  files_close(&w->file);
+  webrepl_file_close(w);
   w->state = WEBREPL_ST_HEADER;
   (void)webrepl_reply(w, st);
 }
@@ -152,14 +186,14 @@ static void webrepl_put_finish(struct webrepl *w)
 static void webrepl_put_start(struct webrepl *w, const uint8_t *name,
                               size_t name_len, uint32_t size)
 {
-  int st = (int)files_open_write(w->root, name, name_len, &w->file);
+  int st = w->files.open_write(w->files.ctx, name, name_len);
 
-  if (st != FILES_OK) {
+  if (st != 0) {
     (void)webrepl_reply(w, st);       /* the client sends no data now */
     return;
   }
   w->put_left = size;
-  w->put_status = FILES_OK;
+  w->put_status = 0;
   w->state = WEBREPL_ST_PUT;
   if (webrepl_reply(w, 0) != 0) {
     return;
@@ -172,9 +206,9 @@ static void webrepl_put_start(struct webrepl *w, const uint8_t *name,
 static void webrepl_get_start(struct webrepl *w, const uint8_t *name,
                               size_t name_len)
 {
-  int st = (int)files_open_read(w->root, name, name_len, &w->file);
+  int st = w->files.open_read(w->files.ctx, name, name_len);
 
-  if (st != FILES_OK) {
+  if (st != 0) {
     (void)webrepl_reply(w, st);
     return;
   }
@@ -215,7 +249,7 @@ static void webrepl_request(struct webrepl *w)
     (void)webrepl_reply(w, WEBREPL_STATUS_BAD_NAME_LEN);
     return;
   }
-  if (w->root == NULL) {
+  if (!w->have_files) {
     (void)webrepl_reply(w, WEBREPL_STATUS_NO_ROOT);
     return;
   }
@@ -250,10 +284,10 @@ static size_t webrepl_put_input(struct webrepl *w, const uint8_t *data,
   if (n > len) {
     n = len;
   }
-  if (w->put_status == FILES_OK) {
-    w->put_status = (int)files_write(&w->file, data, n);
-    if (w->put_status != FILES_OK) {
-      files_close(&w->file);          /* removes the temporary file now */
+  if (w->put_status == 0) {
+    w->put_status = w->files.write(w->files.ctx, data, n);
+    if (w->put_status != 0) {
+      webrepl_file_close(w);          /* removes the temporary file now */
     }
   }
   w->put_left -= (uint32_t)n;
@@ -266,7 +300,7 @@ static size_t webrepl_put_input(struct webrepl *w, const uint8_t *data,
 /* One chunk request (the byte's value does not matter). */
 static void webrepl_get_request(struct webrepl *w)
 {
-  long n = files_read(&w->file, w->chunk + 2, WEBREPL_CHUNK_MAX);
+  long n = w->files.read(w->files.ctx, w->chunk + 2, WEBREPL_CHUNK_MAX);
 
   if (n > 0) {
     w->chunk[0] = (uint8_t)(n & 0xff);
@@ -274,7 +308,7 @@ static void webrepl_get_request(struct webrepl *w)
     (void)webrepl_send(w, 1, w->chunk, 2 + (size_t)n);
     return;
   }
-  files_close(&w->file);
+  webrepl_file_close(w);
   w->state = WEBREPL_ST_HEADER;
   w->chunk[0] = 0;
   w->chunk[1] = 0;
@@ -291,6 +325,8 @@ size_t webrepl_room(struct webrepl *w, int binary)
   case WEBREPL_ST_DENIED:
   case WEBREPL_ST_CLOSED:
     return SIZE_MAX;
+  case WEBREPL_ST_CHECK:
+    return 0;
   case WEBREPL_ST_PASSWORD:
     send_room = w->ops.send_room(w->ops.ctx);
     if (send_room < WEBREPL_SMALL_ROOM) {
@@ -328,6 +364,7 @@ void webrepl_input(struct webrepl *w, int binary, const uint8_t *data,
     switch (w->state) {
     case WEBREPL_ST_DENIED:
     case WEBREPL_ST_CLOSED:
+    case WEBREPL_ST_CHECK:
       return;
     case WEBREPL_ST_PASSWORD:
       i += webrepl_password_input(w, data + i, len - i);
@@ -365,7 +402,12 @@ void webrepl_input(struct webrepl *w, int binary, const uint8_t *data,
 
 int webrepl_password_pending(const struct webrepl *w)
 {
-  return w->state == WEBREPL_ST_PASSWORD;
+  return w->state == WEBREPL_ST_PASSWORD || w->state == WEBREPL_ST_CHECK;
+}
+
+int webrepl_check_held(const struct webrepl *w)
+{
+  return w->state == WEBREPL_ST_CHECK;
 }
 
 int webrepl_logged_in(const struct webrepl *w)
@@ -388,6 +430,6 @@ const char *webrepl_status_str(int status)
   case WEBREPL_STATUS_BAD_TYPE: return "unknown request type";
   case WEBREPL_STATUS_BAD_NAME_LEN: return "file name longer than 64 bytes";
   case WEBREPL_STATUS_NO_ROOT: return "no file directory configured";
-  default: return files_strerror(status);
+  default: return "unknown status";
   }
 }

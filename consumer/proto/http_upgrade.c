@@ -344,6 +344,23 @@ size_t http_plain_response(char *out, size_t cap)
         out, cap);
 }
 
+size_t http_busy_response(char *out, size_t cap)
+{
+    return simple_response("HTTP/1.1 503 Service Unavailable",
+                           "text/plain; charset=utf-8",
+                           "Busy: too many connections are waiting to log "
+                           "in. Try again.\n",
+                           out, cap);
+}
+
+size_t http_timeout_response(char *out, size_t cap)
+{
+    return simple_response("HTTP/1.1 408 Request Timeout",
+                           "text/plain; charset=utf-8",
+                           "Timeout: no websocket upgrade request came.\n",
+                           out, cap);
+}
+
 size_t http_error_response(char *out, size_t cap)
 {
     return simple_response("HTTP/1.0 400 Bad Request",

@@ -49,11 +49,16 @@ main_usage(FILE *f)
     "  --stats FILE          write lwIP statistics to FILE on SIGUSR1 and at exit\n"
     "  --handshake-timeout MS  close connections without an upgrade request (default %d)\n"
     "  --login-timeout MS    close connections not logged in (default %d)\n"
-    "  --max-pending N       connections in handshake or login at once; more are\n"
-    "                        refused with a RST (default %d, at most %d)\n"
+    "  --max-pending N       connections in handshake or login at once (default %d,\n"
+    "                        at most %d); a newcomer beyond that evicts the one\n"
+    "                        silent longest, or is turned away (HTTP 503)\n"
+    "  --max-per-addr N      of those, from one address (default: half of them)\n"
+    "  --close-timeout MS    abort a client that does not acknowledge the server's\n"
+    "                        last message and FIN (default %d)\n"
     "  --verbose             log sessions to stderr\n"
     "  --help                this text\n",
-    MAIN_PASSWORD_MAX, SERVER_HANDSHAKE_MS, SERVER_LOGIN_MS, SERVER_MAX_PENDING, SERVER_MAX_CONN - 1);
+    MAIN_PASSWORD_MAX, SERVER_HANDSHAKE_MS, SERVER_LOGIN_MS, SERVER_MAX_PENDING, SERVER_MAX_CONN - 1,
+    SERVER_CLOSE_MS);
 }
 
 static int
@@ -125,6 +130,8 @@ main(int argc, char **argv)
     { "handshake-timeout", required_argument, NULL, 'H' },
     { "login-timeout", required_argument, NULL, 'L' },
     { "max-pending", required_argument, NULL, 'm' },
+    { "max-per-addr", required_argument, NULL, 'a' },
+    { "close-timeout", required_argument, NULL, 'C' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -145,6 +152,7 @@ main(int argc, char **argv)
   cfg.defer = DEFER_POLL;
   cfg.handshake_ms = SERVER_HANDSHAKE_MS;
   cfg.login_ms = SERVER_LOGIN_MS;
+  cfg.close_ms = SERVER_CLOSE_MS;
   ip4_addr_set_zero(&gw);
   while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
     switch (opt) {
@@ -183,6 +191,14 @@ main(int argc, char **argv)
           return 2;
         }
         break;
+      case 'a':
+        cfg.max_per_addr = (unsigned)strtoul(optarg, NULL, 10);
+        if (cfg.max_per_addr == 0) {
+          fprintf(stderr, "webrepl-server: --max-per-addr must be at least 1\n");
+          return 2;
+        }
+        break;
+      case 'C': cfg.close_ms = (uint32_t)strtoul(optarg, NULL, 10); break;
       case 'v': cfg.verbose = 1; break;
       case 'h': main_usage(stdout); return 0;
       default: main_usage(stderr); return 2;
@@ -196,7 +212,7 @@ main(int argc, char **argv)
     fprintf(stderr, "webrepl-server: bad --ip %s (want ADDR/PREFIX)\n", ip_arg);
     return 2;
   }
-  if (cfg.port == 0 || burst < 1 || cfg.handshake_ms == 0 || cfg.login_ms == 0) {
+  if (cfg.port == 0 || burst < 1 || cfg.handshake_ms == 0 || cfg.login_ms == 0 || cfg.close_ms == 0) {
     fprintf(stderr, "webrepl-server: bad --port, --burst or timeout\n");
     return 2;
   }

@@ -1,15 +1,18 @@
 /* webrepl: the WebREPL demultiplexer — password, then terminal (text
  * messages) and file protocol (binary messages).
  *
- * Pure C99: no sockets, no lwIP, no globals, no allocation; all state sits in
- * struct webrepl. The session layer parses websocket frames, answers control
+ * Pure C99: no sockets, no files, no lwIP, no globals, no allocation; all
+ * state sits in struct webrepl. The session layer parses websocket frames, answers control
  * frames itself and passes the payload bytes of data messages to
  * webrepl_input(), in chunks no larger than webrepl_room() allows. Everything
- * going out leaves through struct webrepl_ops.
+ * going out leaves through struct webrepl_ops; files are reached through
+ * struct webrepl_files (host/file_store.c puts one on host/files.c).
  *
  * Protocol (MicroPython's, with its defects fixed):
  * - Password: every data byte of any message type is a password byte until
- *   '\r' or '\n'. The password is compared in constant time (any length
+ *   '\r' or '\n'. The bytes are taken as they come; only the check at the
+ *   terminator may wait (ops->may_check, a rate limit): meanwhile no input
+ *   is taken (webrepl_room() is 0) and webrepl_retry() checks later. The password is compared in constant time (any length
  *   1..WEBREPL_PASSWORD_MAX; longer input is kept to one byte more than that
  *   and is wrong). Right: text "\r\nWebREPL connected\r\n>>> ", then
  *   ops->login(ctx, 1). Wrong: text "\r\nAccess denied\r\n", then
@@ -20,7 +23,7 @@
  *   protocol: an 82-byte little-endian request "WA" type flags offset(u64)
  *   size(u32) fname_len(u16) fname[64], split across any number of messages.
  *   flags and offset are ignored (as MicroPython does). Replies are binary
- *   messages: "WB" + u16le status (0 ok; else a files_status or a
+ *   messages: "WB" + u16le status (0 ok; else a file store status or a
  *   webrepl_status value).
  *   GET_VER (3): one 3-byte message WEBREPL_VERSION_{MAJOR,MINOR,MICRO}.
  *   PUT_FILE (1): "WB" 0 once the temporary file is open, then exactly size
@@ -43,7 +46,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "files.h"
 
 #define WEBREPL_PASSWORD_MAX 64    /**< longest password */
 #define WEBREPL_HDR_SIZE 82        /**< file protocol request header */
@@ -60,7 +62,7 @@ enum webrepl_request {
 };
 
 /** Reply statuses of the protocol layer. They share the "WB" status space
- *  with enum files_status (1..63), so they start at 64. */
+ *  with the file store's statuses (1..63), so they start at 64. */
 enum webrepl_status {
   WEBREPL_STATUS_OK = 0,
   WEBREPL_STATUS_BAD_MAGIC = 64,     /**< request does not start with "WA" */
@@ -92,11 +94,35 @@ struct webrepl_ops {
   /** Password checked: ok=1 logged in (the session takes over), ok=0 denied
    *  (the session sends nothing more, closes and rate-limits). */
   void (*login)(void *ctx, int ok);
+  /** A whole password was entered: may it be checked now? Non-zero: yes.
+   *  Zero: the verdict waits (rate limit); the session calls
+   *  webrepl_retry() later. NULL: always yes. */
+  int (*may_check)(void *ctx);
+};
+
+/** The file store, as the demultiplexer sees it: one open file at a time
+ *  per session (ctx is the session's). Statuses are 1..63; 0 is success. */
+struct webrepl_files {
+  void *ctx;
+  /** Open name[0..len) for reading: 0, or a status. */
+  int (*open_read)(void *ctx, const uint8_t *name, size_t len);
+  /** Start writing name[0..len) (nothing is replaced before commit). */
+  int (*open_write)(void *ctx, const uint8_t *name, size_t len);
+  /** Read up to cap bytes: how many (0 at the end), or -status. */
+  long (*read)(void *ctx, uint8_t *buf, size_t cap);
+  /** Append all len bytes: 0, or a status (the caller then closes). */
+  int (*write)(void *ctx, const uint8_t *data, size_t len);
+  /** Finish a write, the file closed either way: 0, or a status. */
+  int (*commit)(void *ctx);
+  /** Close; an uncommitted write leaves nothing behind. Safe if none is
+   *  open. */
+  void (*close)(void *ctx);
 };
 
 /** The demultiplexer's states. */
 enum webrepl_state {
   WEBREPL_ST_PASSWORD = 0,  /**< collecting password bytes */
+  WEBREPL_ST_CHECK,         /**< password entered, its check waits */
   WEBREPL_ST_DENIED,        /**< wrong password: input ignored */
   WEBREPL_ST_HEADER,        /**< logged in; collecting a request header */
   WEBREPL_ST_PUT,           /**< receiving PUT data */
@@ -107,7 +133,8 @@ enum webrepl_state {
 /** One session's demultiplexer. Fixed size; treat as opaque. */
 struct webrepl {
   struct webrepl_ops ops;
-  struct files_root *root;
+  struct webrepl_files files;
+  int have_files;                            /* 0: requests get NO_ROOT */
   enum webrepl_state state;
   uint8_t password[WEBREPL_PASSWORD_MAX];
   size_t password_len;                       /* 0: not configured, deny all */
@@ -116,20 +143,20 @@ struct webrepl {
   int swallow_lf;                            /* password ended with '\r' */
   uint8_t hdr[WEBREPL_HDR_SIZE];
   size_t hdr_len;
-  struct files_handle file;
   uint32_t put_left;                         /* PUT data bytes still due */
   int put_status;                            /* first error during a PUT */
   uint8_t chunk[2 + WEBREPL_CHUNK_MAX];
 };
 
-/** Set up w in the password state. ops is copied; ctx, root (may be NULL: the
- *  file requests are then answered WEBREPL_STATUS_NO_ROOT) must outlive w.
+/** Set up w in the password state. ops and files are copied; their ctx must
+ *  outlive w (files may be NULL: the file requests are then answered
+ *  WEBREPL_STATUS_NO_ROOT).
  *  password[0..pw_len) is copied; pw_len must be 1..WEBREPL_PASSWORD_MAX,
  *  otherwise every login is denied. Sends nothing: call webrepl_start()
  *  once the handshake reply is out. */
 void webrepl_init(struct webrepl *w, const struct webrepl_ops *ops,
                   const uint8_t *password, size_t pw_len,
-                  struct files_root *root);
+                  const struct webrepl_files *files);
 
 /** Send the text message "Password: " (optional: a session may send the
  *  prompt itself). Returns 0, or non-zero if the send failed (w is then
@@ -147,7 +174,7 @@ int webrepl_start(struct webrepl *w);
  *  the header, the rest of the PUT data), keeping back the byte that would
  *  trigger a reply while send_room < WEBREPL_SMALL_ROOM; a GET chunk request
  *  needs send_room >= WEBREPL_CHUNK_ROOM. Denied or closed: SIZE_MAX (input
- *  is dropped). */
+ *  is dropped). A password waiting for its check: 0. */
 size_t webrepl_room(struct webrepl *w, int binary);
 
 /** Consume len payload bytes of a data message (len <= webrepl_room() for
@@ -155,9 +182,17 @@ size_t webrepl_room(struct webrepl *w, int binary);
 void webrepl_input(struct webrepl *w, int binary, const uint8_t *data,
                    size_t len);
 
-/** Non-zero while the password is still being entered (no verdict yet):
- *  a session that rate-limits logins holds input back only then. */
+/** Non-zero while the password is still being entered or checked (no
+ *  verdict yet). */
 int webrepl_password_pending(const struct webrepl *w);
+
+/** Non-zero while a complete password waits for its check (ops->may_check
+ *  said no). */
+int webrepl_check_held(const struct webrepl *w);
+
+/** Check a held password if ops->may_check now allows it and send_room
+ *  has room for the verdict. Returns webrepl_check_held() afterwards. */
+int webrepl_retry(struct webrepl *w);
 
 /** Non-zero once the right password was entered (and w not closed since):
  *  only then should terminal output be sent to this session. */
@@ -168,8 +203,8 @@ int webrepl_logged_in(const struct webrepl *w);
  *  Safe to call more than once. */
 void webrepl_close(struct webrepl *w);
 
-/** A short English description of a "WB" status (webrepl_status or
- *  files_status); never NULL. */
+/** A short English description of a webrepl_status; "unknown status" for
+ *  other values (the file store's have their own). Never NULL. */
 const char *webrepl_status_str(int status);
 
 #endif /* WEBREPL_WEBREPL_H */

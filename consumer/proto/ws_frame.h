@@ -38,9 +38,12 @@ enum ws_opcode {
 /** Close status codes used by this module (RFC 6455 section 7.4.1). */
 enum ws_close_code {
     WS_CLOSE_NORMAL = 1000,
+    WS_CLOSE_GOING_AWAY = 1001,
     WS_CLOSE_PROTOCOL_ERROR = 1002,
     WS_CLOSE_NO_STATUS = 1005, /**< reported for a CLOSE without payload */
-    WS_CLOSE_TOO_BIG = 1009
+    WS_CLOSE_POLICY = 1008,    /**< login refused or timed out */
+    WS_CLOSE_TOO_BIG = 1009,
+    WS_CLOSE_TRY_LATER = 1013  /**< the server is busy */
 };
 
 /** What one ws_parse() call produced: the module's result. */
@@ -202,5 +205,15 @@ size_t ws_frame_header(uint8_t out[4], uint8_t opcode, size_t len);
  * Returns the frame length (2 or 4), or 0 if cap is too small.
  */
 size_t ws_close_frame(uint8_t *out, size_t cap, uint16_t code);
+
+/**
+ * Like ws_close_frame(), with a reason after the code: reason[0..reason_len)
+ * (UTF-8, at most 123 bytes), ignored when code is 0.
+ *
+ * Returns the frame length (4 + reason_len, or 2), or 0 if cap is too small
+ * or the reason too long.
+ */
+size_t ws_close_frame_reason(uint8_t *out, size_t cap, uint16_t code,
+                             const char *reason, size_t reason_len);
 
 #endif /* CONSUMER_WS_FRAME_H */

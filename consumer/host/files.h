@@ -5,8 +5,9 @@
  * always resolved below the root:
  * - Refused by their spelling: an empty name, a name longer than
  *   FILES_NAME_MAX, a NUL byte, a last component that is empty ("a/") or "."
- *   (FILES_BAD_NAME); a leading '/' (FILES_ABSOLUTE); any ".." component
- *   (FILES_DOTDOT).
+ *   (FILES_BAD_NAME); any other control byte (below 0x20, or 0x7f: ESC, a
+ *   newline, \001 ...), which would mislead a listing (FILES_CONTROL_CHAR);
+ *   a leading '/' (FILES_ABSOLUTE); any ".." component (FILES_DOTDOT).
  * - Normalised: "." components and repeated slashes inside the name are
  *   dropped ("./a//b" is "a/b").
  * - Resolution uses openat2(2) with RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS
@@ -27,7 +28,8 @@
  * is refused (FILES_PERMISSION). A process killed mid-transfer leaves its
  * temporary file behind.
  *
- * Pure C99 on POSIX/Linux calls: no globals, no allocation.
+ * Pure C99 on POSIX/Linux calls: no globals, no allocation.  files.c holds
+ * the root and the handles, files_name.c the name checks and the resolution.
  */
 #ifndef WEBREPL_FILES_H
 #define WEBREPL_FILES_H
@@ -55,7 +57,8 @@ enum files_status {
   FILES_SYMLINK = 10,      /**< a symbolic link where none is allowed, or a link loop */
   FILES_NO_RESOURCES = 11, /**< out of file descriptors or memory */
   FILES_IO = 12,           /**< I/O error or anything else */
-  FILES_BAD_HANDLE = 13    /**< misuse: handle not open, or opened for the other direction */
+  FILES_BAD_HANDLE = 13,   /**< misuse: handle not open, or opened for the other direction */
+  FILES_CONTROL_CHAR = 14  /**< a control byte (below 0x20, or 0x7f) in the name */
 };
 
 /** The root directory. */
