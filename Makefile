@@ -6,7 +6,7 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san bench clean bench-sim upstream
+.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream
 
 STOCK_TREE := $(TREES)/upstream-2.2.1
 PATCHED_TREE := build/consumer-trees/patched-2.2.1
@@ -45,19 +45,36 @@ consumer-san: consumer
 	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(STOCK_TREE) VARIANT=stock SAN=1
 	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(PATCHED_TREE) VARIANT=patched SAN=1
 
+# The end-to-end tests' impairment relay (loss, reordering; tests/e2e/relay.c),
+# with the sanitizers like every test.
+RELAY := build/relay/relay
+relay: $(RELAY)
+$(RELAY): tests/e2e/relay.c
+	@mkdir -p $(dir $@)
+	@$(CC) -std=c99 -Wall -Wextra -Werror -g -O2 -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all -fno-omit-frame-pointer -o $@ $<
+
 check-series: fetch
 	@tests/run-all tests/series/apply-tool tests/series/run
 
-check: deps-consumer fetch consumer-san
+check: deps-consumer fetch consumer-san relay
 	@tests/run-all tests/series/apply-tool tests/series/run tests/consumer/run tests/bench/sim/check tests/e2e/run
 
 # Accept latency, stock vs patched lwIP, and the series' footprint
 # (tests/bench/run): N connections per variant and scenario; prints the table,
 # writes build/bench/ (results.md, samples.csv, cdf.svg, cdf.png).
+# The servers it measures are built with lwIP's default TCP timer
+# (TCP_TMR_INTERVAL 250 ms, the timer the series is about), not the finer one
+# of consumer/lwipopts.h; consumer/Makefile takes the define with CC.
 N ?= 200
+BENCH_SERVERS := build/consumer-bench
 bench: consumer
 	@tools/ensure-deps bench
-	@tests/bench/run $(N)
+	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(STOCK_TREE) VARIANT=stock \
+	  BUILD=$(CURDIR)/$(BENCH_SERVERS)/stock CC="$(CC) -DTCP_TMR_INTERVAL=250"
+	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(PATCHED_TREE) VARIANT=patched \
+	  BUILD=$(CURDIR)/$(BENCH_SERVERS)/patched CC="$(CC) -DTCP_TMR_INTERVAL=250"
+	@BENCH_SERVERS=$(CURDIR)/$(BENCH_SERVERS) tests/bench/run $(N)
 
 # The accept path in a deterministic simulation (virtual clock, simulated
 # link, scripted client; tests/bench/sim/run): stock, patched, inline and

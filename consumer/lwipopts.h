@@ -47,6 +47,41 @@
 /* the bench's timeout0 variant holds one timer per pending accept */
 #define MEMP_NUM_SYS_TIMEOUT        (LWIP_NUM_SYS_TIMEOUT_INTERNAL + 80)
 
+/* TCP timers.  lwIP runs TCP on one timer every TCP_TMR_INTERVAL ms:
+ * delayed ACKs on every tick; retransmission, persist, keepalive and the
+ * poll callbacks on every second one (TCP_SLOW_INTERVAL).  Its
+ * retransmission timeout is counted in those slow ticks, and on a LAN it
+ * settles at 3 of them: the round trip measures 0 ticks and the variance
+ * term stops shrinking at 3.  With lwIP's default of 250 ms that is 1-1.5 s
+ * per lost segment, and webrepl_cli.py's GET (stop-and-wait, one segment in
+ * flight: no duplicate ACKs, so no fast retransmit) pays it on every loss.
+ * 25 ms makes it 100-150 ms (README, "Loss").
+ * Timeouts given in ms keep their meaning: keepalive, TIME_WAIT, FIN_WAIT_2,
+ * SYN_RCVD, and the server's own handshake and login timeouts (sys_now(),
+ * sys_timeout()).  What counts in ticks gets ten times finer: tcp_poll()
+ * intervals (code that wants a period in ms divides by TCP_SLOW_INTERVAL;
+ * a poll that compares sys_now() with deadlines just runs more often), the
+ * persist timer's backoff, and the time before TCP_MAXRTX unanswered
+ * retransmissions end a connection (about 2 min, not 19).
+ * The benchmarks build with lwIP's default (-DTCP_TMR_INTERVAL=250): the
+ * timer the series is measured against. */
+#ifndef TCP_TMR_INTERVAL
+#define TCP_TMR_INTERVAL            25
+#endif
+/* RFC 6298's initial retransmission timeout, 1 s (lwIP's default is 3 s):
+   what a lost SYN-ACK or first segment costs before the RTT is known */
+#define LWIP_TCP_RTO_TIME           1000
+
+/* Selective acknowledgements (RFC 2018) for what the server receives.
+ * Without them a Linux sender of a bulk PUT sees only duplicate ACKs; under
+ * loss it soon counts more of them than it has segments in flight, takes
+ * that for reordering, stops retransmitting on duplicate ACKs and recovers
+ * each further loss by its own, backed-off, timeout (a 4 MB PUT at 5% loss:
+ * 3-30 s, now and then a stall of a minute; with SACK 0.2-0.9 s).  Costs
+ * LWIP_TCP_MAX_SACK_NUM (4) ranges per pcb; out-of-order segments are
+ * queued (TCP_QUEUE_OOSEQ, on by default) either way. */
+#define LWIP_TCP_SACK_OUT           1
+
 /* keepalive reaps half-open peers (values per pcb, set by the server) */
 #define LWIP_TCP_KEEPALIVE          1
 
