@@ -4,7 +4,7 @@
  * Stock lwIP can keep data the same way: a recv callback that refuses it
  * leaves it in pcb->refused_data.  What stock lwIP cannot do:
  * - re-offer it right after the deferred set-up: it waits for the next fast
- *   timer tick (up to 250 ms) or the client's next segment;
+ *   timer tick (up to TCP_TMR_INTERVAL) or the client's next segment;
  * - keep a bare FIN that arrives before set-up: lwIP ignores the refusal and
  *   the close is lost (the session then ends by its timeouts).
  */

@@ -25,7 +25,7 @@
 #define CONN_KEEPIDLE_MS  30000
 #define CONN_KEEPINTVL_MS 5000
 #define CONN_KEEPCNT      4
-#define CONN_POLL_TICKS   2       /* conn_poll every 2 slow-timer ticks: 1 s */
+#define CONN_POLL_TICKS   2       /* conn_poll every 2 slow-timer ticks (2 * TCP_SLOW_INTERVAL) */
 #define CONN_RX_PBUFS     16      /* pbufs of held input before compacting */
 
 static err_t conn_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err);
@@ -150,7 +150,7 @@ conn_process_ws(struct conn *c, uint8_t *data, size_t len, int *blocked)
 
 /* webrepl_cli.py writes a frame's header and payload with two send() calls
    and Nagle on: the payload waits for the ACK of the header, and lwIP
-   delays that ACK until its next fast timer tick (up to 250 ms) — per
+   delays that ACK until its next fast timer tick (up to TCP_TMR_INTERVAL) — per
    frame.  When a segment leaves us in the middle of a frame, the peer is
    probably waiting for us: acknowledge at once. */
 static void
