@@ -58,7 +58,7 @@ check-series: fetch
 	@tests/run-all tests/series/apply-tool tests/series/run
 
 check: deps-consumer fetch consumer-san relay
-	@tests/run-all tests/series/apply-tool tests/series/run tests/consumer/run tests/bench/sim/check tests/e2e/run
+	@tests/run-all tests/repo/run tests/series/apply-tool tests/series/run tests/consumer/run tests/bench/sim/check tests/e2e/run
 
 # Accept latency, stock vs patched lwIP, and the series' footprint
 # (tests/bench/run): N connections per variant and scenario; prints the table,

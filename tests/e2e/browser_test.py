@@ -24,6 +24,9 @@ PORT = os.environ.get("WEBREPL_PORT", "8266")
 PASSWORD = os.environ["WEBREPL_PASSWORD"]
 PAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "browser.html")
 DEVTOOLS = 9222
+# failure guard of the whole run, seconds: Chromium's start, the page's own
+# guard (100 s, browser.html) and the report; never the expected time
+GUARD = 150
 
 
 def chromium_binary():
@@ -50,7 +53,7 @@ def main():
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     title = "FAIL: no answer from Chromium"
     try:
-        deadline = time.time() + 40
+        deadline = time.time() + GUARD
         target = None
         while time.time() < deadline and target is None:
             try:
@@ -61,7 +64,7 @@ def main():
             except OSError:
                 time.sleep(0.2)
         if target is not None:
-            ws = websocket.create_connection(target, timeout=5, suppress_origin=True)
+            ws = websocket.create_connection(target, timeout=GUARD, suppress_origin=True)
             n = 0
             while time.time() < deadline:
                 n += 1

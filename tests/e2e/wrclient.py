@@ -8,6 +8,13 @@ the behaviour was read off webrepl_cli.py, no code was taken from it.)
 
 Ws wraps python3-websocket (Debian's websocket-client) for a standard,
 masking client.
+
+Every connection of a run comes from its own source port (connect()): lwIP
+keeps a connection it closed first in TIME_WAIT for 2 MSL (2 minutes) and
+answers a new SYN on the same four-tuple with an ACK instead of accepting
+it, so a reused port would hang that connect (see README, "connection
+churn").  Every wait has GUARD seconds as its failure guard, never as the
+expected time.
 """
 import os
 import socket
@@ -16,14 +23,42 @@ import time
 
 import websocket
 
+GUARD = 120.0  # seconds: failure guard of every wait; far above any real wait
+
 REQ = "<2sBBQLH64s"
 PUT, GET, VER = 1, 2, 3
 
 
+def _first_source_port():
+    """The first port of this run's range: below the kernel's ephemeral range
+    (which the netns-run readiness probe and Chromium use)."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        low = int(f.read().split()[0])
+    if low < 12000:
+        raise RuntimeError("ephemeral ports start at %d: no room for the test's own" % low)
+    return 10000
+
+
+_next_port = [None]
+
+
+def connect(host, port, timeout=GUARD, source=None):
+    """A TCP connection from a source port that no other connection of this
+    process has used (one process per server run), from address source if
+    given."""
+    if _next_port[0] is None:
+        _next_port[0] = _first_source_port()
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source or "0.0.0.0", _next_port[0]))
+    _next_port[0] += 1
+    s.connect((host, port))
+    return s
+
+
 class CliLike:
-    def __init__(self, host, port, timeout=20.0, source=None):
-        self.s = socket.create_connection((host, port), timeout=timeout,
-                                          source_address=(source, 0) if source else None)
+    def __init__(self, host, port, timeout=GUARD, source=None):
+        self.s = connect(host, port, timeout, source)
         self.buf = b""
         self.s.sendall(b"GET / HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\n"
                        b"Upgrade: websocket\r\nSec-WebSocket-Key: foo\r\n\r\n" % host.encode())
@@ -132,8 +167,9 @@ class CliLike:
 class Ws:
     """A masking client (python3-websocket)."""
 
-    def __init__(self, host, port, timeout=20.0):
-        self.ws = websocket.create_connection("ws://%s:%d/" % (host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=GUARD):
+        self.ws = websocket.create_connection("ws://%s:%d/" % (host, port), timeout=timeout,
+                                              socket=connect(host, port, timeout))
 
     def text_until(self, marker, limit=1 << 20):
         got = b""
@@ -159,19 +195,18 @@ def env_addr():
 
 
 def stats(path):
-    """Ask the server for a statistics snapshot and read it."""
+    """Ask the server for a statistics snapshot and read it.  The server
+    writes the file by rename, so its appearance is the signal."""
     pid = int(os.environ["WEBREPL_SERVER_PID"])
     try:
-        before = os.stat(path).st_mtime_ns
+        os.unlink(path)
     except FileNotFoundError:
-        before = 0
+        pass
     os.kill(pid, 10)  # SIGUSR1
-    for _ in range(200):
-        try:
-            if os.stat(path).st_mtime_ns != before:
-                break
-        except FileNotFoundError:
-            pass
+    deadline = time.monotonic() + GUARD
+    while not os.path.exists(path):
+        if time.monotonic() > deadline:
+            raise AssertionError("no statistics from the server in %.0f s" % GUARD)
         time.sleep(0.01)
     out = {}
     with open(path) as f:
@@ -179,3 +214,16 @@ def stats(path):
             k, v = line.split()
             out[k] = int(v)
     return out
+
+
+def wait_stats(path, pred, what):
+    """Snapshots until pred(snapshot) holds; the last one.  Fails after
+    GUARD seconds with `what` and the last snapshot."""
+    deadline = time.monotonic() + GUARD
+    while True:
+        st = stats(path)
+        if pred(st):
+            return st
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: not reached in %.0f s (last %r)" % (what, GUARD, st))
+        time.sleep(0.02)
