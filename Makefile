@@ -6,7 +6,7 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream
+.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream deb
 
 STOCK_TREE := $(TREES)/upstream-2.2.1
 PATCHED_TREE := build/consumer-trees/patched-2.2.1
@@ -55,10 +55,19 @@ $(RELAY): tests/e2e/relay.c
 	  -fno-sanitize-recover=all -fno-omit-frame-pointer -o $@ $<
 
 check-series: fetch
-	@tests/run-all tests/series/apply-tool tests/series/run
+	@tests/run-all tests/series/apply-tool tests/series/run tests/series/check-tree
+
+# The series in Debian's own packaging (tools/deb/make-deb): the lwIP source
+# package of this machine's Debian release with the series in debian/patches
+# (DEP-3, fuzz 0), built with dpkg-buildpackage; output in build/deb/.
+# Installs the package's build dependencies (apt-get build-dep) as root.
+deb: fetch
+	@tools/ensure-deps deb
+	@tools/deb/make-deb
 
 check: deps-consumer fetch consumer-san relay
-	@tests/run-all tests/repo/run tests/series/apply-tool tests/series/run tests/consumer/run tests/bench/sim/check tests/e2e/run
+	@tools/ensure-deps deb
+	@tests/run-all tests/repo/run tests/series/apply-tool tests/series/run tests/series/check-tree tests/deb/run tests/consumer/run tests/bench/sim/check tests/e2e/run
 
 # Accept latency, stock vs patched lwIP, and the series' footprint
 # (tests/bench/run): N connections per variant and scenario; prints the table,
