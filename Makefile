@@ -92,16 +92,17 @@ bench: consumer
 bench-sim: consumer
 	@tests/bench/sim/run
 
-# The series as lwIP wants it (tools/upstream/make-kit): a git repository of
-# the 2.2.1 release with one commit per patch, each adding its CHANGELOG (and
-# UPGRADING) entry; `git format-patch` output with a cover letter for the
-# savannah tracker in build/upstream/patches/; lwIP's CI checks on the result
-# (unit tests gcc/clang, example app with every test config, Doxygen
-# warnings, codespell), report in build/upstream/report.md.  Quotes the
-# numbers of `make bench` / `make bench-sim` when their output exists.
+# The series as lwIP wants it (tools/upstream/make-kit): a git repository
+# with one commit per patch on a base, each adding its CHANGELOG (and
+# UPGRADING) entry; `git format-patch` output with a cover letter in
+# build/upstream/patches/; lwIP's CI checks on the result (unit tests
+# gcc/clang, every commit, example app with every test config, Doxygen
+# warnings, codespell, git am of the patches), report in
+# build/upstream/report.md.  The base: LWIP=DIR, HEAD of any lwIP git
+# checkout (e.g. a clone of lwIP's master); default the pinned 2.2.1 tree.
 upstream: fetch
 	@tools/ensure-deps series upstream
-	@tools/upstream/make-kit
+	@tools/upstream/make-kit $(if $(LWIP),--lwip "$(LWIP)")
 
 # Everything built; the fetched trees and downloads (build/trees,
 # build/vendor) stay.
