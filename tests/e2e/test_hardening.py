@@ -15,22 +15,17 @@ import struct
 import subprocess
 import sys
 import time
-import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wrclient import CliLike, Ws, env_addr, stats, PUT  # noqa: E402
+from wrclient import CliLike, GUARD, Ws, SkipTest, env_addr, run_tests, stats, PUT  # noqa: E402
+from wrclient import wait_stats as wrclient_wait_stats  # noqa: E402
 
 HOST, PORT = env_addr()
 PASSWORD = os.environ["WEBREPL_PASSWORD"]
 ROOT = os.environ["WEBREPL_ROOT"]
 STATS = os.environ["WEBREPL_STATS"]
 ONLY = os.environ.get("WEBREPL_TESTS", "")
-GUARD = 30.0    # seconds: only a failure guard, never a readiness wait
 notes = []
-
-
-class SkipTest(Exception):
-    pass
 
 
 def add_address(ip):
@@ -44,14 +39,7 @@ def del_address(ip):
 
 def wait_stats(pred, what):
     """Ask the server for statistics until pred(stats) holds."""
-    deadline = time.time() + GUARD
-    while True:
-        st = stats(STATS)
-        if pred(st):
-            return st
-        if time.time() > deadline:
-            raise AssertionError("server never reported %s; last: %r" % (what, st))
-        time.sleep(0.05)
+    return wrclient_wait_stats(STATS, pred, what)
 
 
 def raw(source=None):
@@ -305,26 +293,7 @@ def test_control_bytes_in_names_refused():
 
 def main():
     tests = sorted(n for n, f in globals().items() if n.startswith("test_") and callable(f))
-    passed = failed = 0
-    for name in tests:
-        if ONLY and name not in ONLY.split(","):
-            continue
-        t0 = time.time()
-        try:
-            globals()[name]()
-            passed += 1
-            print("ok   - %s (%.2fs)" % (name, time.time() - t0), flush=True)
-        except SkipTest as e:
-            print("skip - %s: %s" % (name, e), flush=True)
-        except Exception as e:  # noqa: BLE001
-            failed += 1
-            print("FAIL - %s: %s" % (name, e), flush=True)
-            traceback.print_exc(limit=3)
-    for n in notes:
-        print("note - " + n)
-    print("e2e: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
-
+    return run_tests(globals(), tests, ONLY, notes)
 
 if __name__ == "__main__":
     sys.exit(main())

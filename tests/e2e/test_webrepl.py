@@ -13,12 +13,11 @@ import socket
 import struct
 import sys
 import time
-import traceback
 
 import websocket
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wrclient import CliLike, Ws, GUARD, connect, env_addr, stats, wait_stats  # noqa: E402
+from wrclient import CliLike, Ws, GUARD, SkipTest, connect, env_addr, run_tests, stats, wait_stats  # noqa: E402
 
 HOST, PORT = env_addr()
 PASSWORD = os.environ["WEBREPL_PASSWORD"]
@@ -440,10 +439,6 @@ def test_limits_failed_logins_rate_limited():
     w.close()
 
 
-class SkipTest(Exception):
-    pass
-
-
 def main():
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_") and callable(f)]
     order = [n for n, _ in tests]
@@ -456,26 +451,7 @@ def main():
                  "test_limits_failed_logins_rate_limited"):
         order.remove(late)
         order.append(late)
-    passed = failed = 0
-    for name in order:
-        if ONLY and name not in ONLY.split(","):
-            continue
-        f = globals()[name]
-        t0 = time.time()
-        try:
-            f()
-            passed += 1
-            print("ok   - %s (%.2fs)" % (name, time.time() - t0), flush=True)
-        except SkipTest as e:
-            print("skip - %s: %s" % (name, e), flush=True)
-        except Exception as e:  # noqa: BLE001
-            failed += 1
-            print("FAIL - %s: %s" % (name, e), flush=True)
-            traceback.print_exc(limit=3)
-    for n in notes:
-        print("note - " + n)
-    print("e2e: %d passed, %d failed" % (passed, failed))
-    return 1 if failed else 0
+    return run_tests(globals(), order, ONLY, notes)
 
 
 if __name__ == "__main__":

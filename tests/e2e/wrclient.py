@@ -20,6 +20,7 @@ import os
 import socket
 import struct
 import time
+import traceback
 
 import websocket
 
@@ -227,3 +228,32 @@ def wait_stats(path, pred, what):
         if time.monotonic() > deadline:
             raise AssertionError("%s: not reached in %.0f s (last %r)" % (what, GUARD, st))
         time.sleep(0.02)
+
+
+class SkipTest(Exception):
+    """A test that cannot run against this server (says why)."""
+
+
+def run_tests(namespace, order, only, notes):
+    """Run the test functions named in order (from namespace), those in only
+    (a comma-separated list) if it is set; print a line per test, the notes,
+    and "e2e: N passed, N failed".  Returns the exit status."""
+    passed = failed = 0
+    for name in order:
+        if only and name not in only.split(","):
+            continue
+        t0 = time.time()
+        try:
+            namespace[name]()
+            passed += 1
+            print("ok   - %s (%.2fs)" % (name, time.time() - t0), flush=True)
+        except SkipTest as e:
+            print("skip - %s: %s" % (name, e), flush=True)
+        except Exception as e:  # noqa: BLE001
+            failed += 1
+            print("FAIL - %s: %s" % (name, e), flush=True)
+            traceback.print_exc(limit=3)
+    for n in notes:
+        print("note - " + n)
+    print("e2e: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
