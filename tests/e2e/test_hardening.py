@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wrclient import CliLike, GUARD, Ws, SkipTest, env_addr, run_tests, stats, PUT  # noqa: E402
+from wrclient import CliLike, GUARD, Ws, SkipTest, recv_to_end, env_addr, run_tests, stats, PUT  # noqa: E402
 from wrclient import wait_stats as wrclient_wait_stats  # noqa: E402
 
 HOST, PORT = env_addr()
@@ -68,19 +68,6 @@ def fail_login(source):
 
 def readable(sock):
     return bool(select.select([sock], [], [], 0)[0])
-
-
-def read_to_end(sock):
-    """What sock has received until the peer closed (data, how)."""
-    out = b""
-    try:
-        while True:
-            d = sock.recv(4096)
-            if not d:
-                return out, "FIN"
-            out += d
-    except ConnectionResetError:
-        return out, "RST"
 
 
 def close_frame(c):
@@ -146,7 +133,7 @@ def sole_503(socks):
     told = []
     for s in socks:
         if readable(s):
-            data, how = read_to_end(s)
+            data, how = recv_to_end(s)
             assert data.startswith(b"HTTP/1.1 503 ") and how == "FIN", (data[:40], how)
             told.append(s)
     assert len(told) == 1, "%d connections were told 503" % len(told)
@@ -188,7 +175,7 @@ def test_silent_upgraded_connections_do_not_lock_out():
     assert len(told) == 1, "%d connections were told" % len(told)
     code, reason = close_frame(told[0])
     assert code == 1013 and b"busy" in reason, (code, reason)
-    assert read_to_end(told[0].s)[1] == "FIN"
+    assert recv_to_end(told[0].s)[1] == "FIN"
     c.close()
     for s in silent:
         s.close()

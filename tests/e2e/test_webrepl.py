@@ -17,7 +17,7 @@ import time
 import websocket
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from wrclient import CliLike, Ws, GUARD, SkipTest, connect, env_addr, run_tests, stats, wait_stats  # noqa: E402
+from wrclient import CliLike, Ws, GUARD, SkipTest, connect, env_addr, recv_to_end, run_tests, stats, wait_stats  # noqa: E402
 
 HOST, PORT = env_addr()
 PASSWORD = os.environ["WEBREPL_PASSWORD"]
@@ -300,21 +300,6 @@ def test_syn_on_time_wait_4tuple_answered_with_ack():
     assert flags & 0x12 == 0x10, "the answer to a SYN on a TIME_WAIT four-tuple has flags %#x" % flags
     notes.append("a SYN on a four-tuple lwIP holds in TIME_WAIT is answered with a bare ACK "
                  "(no new connection)")
-
-
-def recv_to_end(sock):
-    """Read until the peer closes; (data, how): how is FIN, RST or timeout."""
-    out = b""
-    try:
-        while True:
-            d = sock.recv(4096)
-            if not d:
-                return out, "FIN"
-            out += d
-    except ConnectionResetError:
-        return out, "RST"
-    except socket.timeout:
-        return out, "timeout"
 
 
 def test_request_and_fin_in_one_segment_answered():

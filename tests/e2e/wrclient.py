@@ -257,3 +257,18 @@ def run_tests(namespace, order, only, notes):
         print("note - " + n)
     print("e2e: %d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
+
+
+def recv_to_end(sock):
+    """Read until the peer closes; (data, how): how is FIN, RST or timeout."""
+    out = b""
+    try:
+        while True:
+            d = sock.recv(4096)
+            if not d:
+                return out, "FIN"
+            out += d
+    except ConnectionResetError:
+        return out, "RST"
+    except socket.timeout:
+        return out, "timeout"
