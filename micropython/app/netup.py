@@ -1,0 +1,62 @@
+# netup: what MicroPython's servers here share: the command line, the TAP
+# link (tapnet), a listening socket whose accept handler runs as a socket
+# callback (modlwip schedules it from lwIP's accept callback), and the
+# main loop.
+import socket
+import sys
+import tapnet
+
+# modlwip's socket option for a callback run on every event of a socket
+# (as MicroPython's own webrepl.py uses it)
+SO_CALLBACK = 20
+
+
+def options(defaults):
+    """--name value pairs from sys.argv over the defaults (all strings)."""
+    opts = dict(defaults)
+    args = sys.argv[1:]
+    i = 0
+    while i < len(args):
+        name = args[i][2:]
+        if not args[i].startswith("--") or name not in opts or i + 1 >= len(args):
+            print("usage:", sys.argv[0], " ".join("--%s %s" % kv for kv in defaults.items()))
+            raise SystemExit(2)
+        opts[name] = args[i + 1]
+        i += 2
+    return opts
+
+
+def up(cidr, tap):
+    """Start lwIP on the TAP interface tap with the address cidr (a.b.c.d/n)."""
+    addr, _, bits = cidr.partition("/")
+    bits = int(bits or "24")
+    mask = (0xFFFFFFFF << (32 - bits)) & 0xFFFFFFFF
+    tapnet.up(tap, addr, ".".join(str((mask >> s) & 0xFF) for s in (24, 16, 8, 0)))
+
+
+def listen(port, on_accept, backlog=64):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("0.0.0.0", port))
+    s.listen(backlog)
+    s.setblocking(False)
+    s.setsockopt(socket.SOL_SOCKET, SO_CALLBACK, on_accept)
+    return s
+
+
+def accept_all(listener, handle):
+    """Accept every connection that is waiting: the scheduler may have fewer
+    callbacks queued than connections."""
+    while True:
+        try:
+            conn, addr = listener.accept()
+        except OSError:
+            return
+        conn.setblocking(False)
+        handle(conn, addr)
+
+
+def serve_forever():
+    """Sleep on the link; socket callbacks run as each wait returns."""
+    while True:
+        tapnet.wait()

@@ -1,0 +1,153 @@
+# webrepl_server: MicroPython's WebREPL on modlwip, served the way
+# MicroPython serves it: its C modules websocket (frames) and _webrepl
+# (password prompt, login, file transfer), the REPL on os.dupterm.  This
+# file does the rest: the listener, the HTTP upgrade, one session at a time.
+#
+#   micropython -i webrepl_server.py --tap tap0 --ip 192.0.2.2/24
+#       [--port 8266] [--password-file FILE] [--root DIR]
+#
+# Run it with -i: the script sets up the listener and the terminal and
+# returns, and MicroPython's REPL then reads from the terminal, which waits
+# (servicing the link) until a logged-in client types.
+import binascii
+import hashlib
+import io
+import os
+import socket
+import tapnet
+import _webrepl
+import websocket
+import netup
+
+WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+MAX_HEAD = 4096
+
+# the connection in its HTTP upgrade: conn -> head received so far
+upgrading = {}
+# the logged-in (or logging-in) session: (conn, _webrepl object) or None
+session = None
+
+
+def accept_key(key):
+    """Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455, 4.2.2)."""
+    return binascii.b2a_base64(hashlib.sha1(key + WS_GUID).digest())[:-1]
+
+
+def header(head, name):
+    for line in head.split(b"\r\n")[1:]:
+        k, sep, v = line.partition(b":")
+        if sep and k.strip().lower() == name:
+            return v.strip()
+    return None
+
+
+def drop(conn):
+    upgrading.pop(conn, None)
+    conn.close()
+
+
+def start_session(conn, key):
+    global session
+    conn.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+               b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(key) + b"\r\n\r\n")
+    # _webrepl writes the "Password: " prompt and takes the login
+    session = (conn, _webrepl._webrepl(websocket.websocket(conn, True)))
+    conn.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, None)
+
+
+def on_upgrade_data(conn):
+    if conn not in upgrading:
+        return
+    try:
+        data = conn.recv(1024)
+    except OSError:
+        return  # nothing yet
+    if not data:
+        drop(conn)
+        return
+    head = upgrading[conn] + data
+    if b"\r\n\r\n" not in head:
+        if len(head) > MAX_HEAD:
+            conn.write(b"HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n")
+            drop(conn)
+        else:
+            upgrading[conn] = head
+        return
+    key = header(head, b"sec-websocket-key")
+    del upgrading[conn]
+    if key is None:
+        # not an upgrade: what MicroPython answers a plain HTTP request
+        conn.write(b"HTTP/1.0 200 OK\r\n\r\nThis is a WebREPL server (MicroPython on lwIP).\r\n")
+        conn.close()
+    elif session is not None:
+        print("webrepl_server: concurrent connection rejected")
+        conn.close()
+    else:
+        start_session(conn, key)
+
+
+def on_connection(conn, addr):
+    upgrading[conn] = b""
+    conn.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, on_upgrade_data)
+    # what the client sent before accept() is there now (or comes later,
+    # with a callback)
+    on_upgrade_data(conn)
+
+
+def end_session():
+    global session
+    session[0].close()
+    session = None
+
+
+class Terminal(io.IOBase):
+    """The REPL's terminal (os.dupterm): the session's _webrepl stream.
+    read() waits, servicing the link, until the session has input; between
+    sessions it waits for the next one."""
+
+    def read(self, n):
+        while True:
+            if session is not None:
+                try:
+                    data = session[1].read(n)
+                except OSError:
+                    data = b""
+                if data:
+                    return data
+                if data is not None:
+                    end_session()  # the client has gone
+                    continue
+            tapnet.wait()
+
+    def readinto(self, buf):
+        data = self.read(len(buf))
+        buf[: len(data)] = data
+        return len(data)
+
+    def write(self, buf):
+        if session is None:
+            return len(buf)
+        try:
+            return session[1].write(buf)
+        except OSError:
+            end_session()
+            return len(buf)
+
+
+def main():
+    opts = netup.options({"tap": "tap0", "ip": "192.0.2.2/24", "port": "8266",
+                          "password-file": "", "root": ""})
+    password = "secret"
+    if opts["password-file"]:
+        with open(opts["password-file"]) as f:
+            password = f.readline().rstrip("\r\n")
+    _webrepl.password(password)
+    if opts["root"]:
+        os.chdir(opts["root"])
+    netup.up(opts["ip"], opts["tap"])
+    netup.listen(int(opts["port"]), lambda s: netup.accept_all(s, on_connection))
+    print("webrepl_server: listening on", opts["ip"], "port", opts["port"])
+    os.dupterm(Terminal())
+
+
+main()
