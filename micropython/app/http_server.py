@@ -49,7 +49,7 @@ def on_connection(conn, addr):
 def main():
     opts = netup.options({"tap": "tap0", "ip": "192.0.2.2/24", "port": "80"})
     netup.up(opts["ip"], opts["tap"])
-    netup.listen(int(opts["port"]), lambda s: netup.accept_all(s, on_connection))
+    netup.listen(int(opts["port"]), lambda s: netup.accept_one(s, on_connection))
     print("http_server: listening on", opts["ip"], "port", opts["port"])
     netup.serve_forever()
 

@@ -44,16 +44,17 @@ def listen(port, on_accept, backlog=64):
     return s
 
 
-def accept_all(listener, handle):
-    """Accept every connection that is waiting: the scheduler may have fewer
-    callbacks queued than connections."""
-    while True:
-        try:
-            conn, addr = listener.accept()
-        except OSError:
-            return
-        conn.setblocking(False)
-        handle(conn, addr)
+def accept_one(listener, handle):
+    """Accept the connection this callback is for.  modlwip schedules the
+    listener's callback once per connection (the variant's scheduler holds
+    a burst's worth); a second accept() would find none, and modlwip's
+    non-blocking accept() waits once for the link before it says so."""
+    try:
+        conn, addr = listener.accept()
+    except OSError:
+        return  # gone before it was accepted
+    conn.setblocking(False)
+    handle(conn, addr)
 
 
 def serve_forever():

@@ -145,7 +145,7 @@ def main():
     if opts["root"]:
         os.chdir(opts["root"])
     netup.up(opts["ip"], opts["tap"])
-    netup.listen(int(opts["port"]), lambda s: netup.accept_all(s, on_connection))
+    netup.listen(int(opts["port"]), lambda s: netup.accept_one(s, on_connection))
     print("webrepl_server: listening on", opts["ip"], "port", opts["port"])
     os.dupterm(Terminal())
 

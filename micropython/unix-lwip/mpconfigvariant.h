@@ -9,6 +9,10 @@
 #define MICROPY_PY_WEBREPL              (1)
 #define MICROPY_PY_OS_DUPTERM           (1)
 
+/* modlwip schedules a listener's callback once per new connection: room
+   for a burst of them (MicroPython's default is 4) */
+#define MICROPY_SCHEDULER_DEPTH         (128)
+
 /* Every wait of MicroPython's (a blocking accept() or recv() of modlwip,
    select.poll, time.sleep) services the link and lwIP's timers: frames
    already queued are handed to lwIP, then sys_check_timeouts() runs.

@@ -22,6 +22,11 @@
  *   status        ok, reset (refused by the server), connfail, eof,
  *                 badreply, timeout (-1 for the times not reached)
  *
+ * With --protocol http the client speaks plain HTTP instead (a small
+ * request/response server, e.g. MicroPython's in micropython/app/): it
+ * sends "GET / HTTP/1.0" at once, t_101 is -1 and t_prompt is the first
+ * byte of the response (a status line "HTTP/1.x 200").
+ *
  * then closes the connection (the client closes first).  Each event is
  * stamped when epoll_wait() returns, before it is handled.
  *
@@ -43,7 +48,8 @@
  *
  * Usage: accept_client --scenario single|burst --count N [--burst B]
  *          [--slot-us US] [--holdoff-ms MS] [--seed S] [--timeout-ms MS]
- *          [--csv FILE] [--progress] [--warmup] [--kernel NAME=ADDR:PORT]
+ *          [--csv FILE] [--progress] [--warmup] [--protocol webrepl|http]
+ *          [--kernel NAME=ADDR:PORT]
  *          --target NAME=ADDR:PORT[,ADDR:PORT...] ...
  * Prints a summary (client CPU time, per-target counts) on stdout.
  * Exit: 0 done (failed connections are rows with status != ok), 1 error,
@@ -83,6 +89,11 @@ static const char kernel_reply[] =
   "Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
   "\r\n"
   "\x81\x0aPassword: ";
+
+/* the same for --protocol http */
+static const char kernel_reply_http[] =
+  "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 3\r\n\r\nok\n";
+static int proto_http;
 
 enum cstate { C_FREE = 0, C_CONNECTING, C_WAIT_101, C_WAIT_PROMPT };
 enum cstatus { ST_OK = 0, ST_CONNFAIL, ST_RESET, ST_EOF, ST_BADREPLY, ST_TIMEOUT };
@@ -250,7 +261,8 @@ kconn_input(struct kconn *c)
     if (strstr(c->buf, "\r\n\r\n") != NULL) {
       c->replied = 1;
       c->len = 0;
-      if (write(c->fd, kernel_reply, sizeof(kernel_reply) - 1) < 0) {
+      if ((proto_http ? write(c->fd, kernel_reply_http, sizeof(kernel_reply_http) - 1)
+                      : write(c->fd, kernel_reply, sizeof(kernel_reply) - 1)) < 0) {
         close(c->fd);
         c->fd = -1;
         return;
@@ -513,10 +525,15 @@ conn_on_connect(struct conn *c, uint64_t t)
     return;
   }
   c->t_conn = t;
-  n = snprintf(req, sizeof(req),
-               "GET / HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
-               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
-               targets[c->target].host[c->lane]);
+  if (proto_http) {
+    n = snprintf(req, sizeof(req), "GET / HTTP/1.0\r\nHost: %s\r\n\r\n",
+                 targets[c->target].host[c->lane]);
+  } else {
+    n = snprintf(req, sizeof(req),
+                 "GET / HTTP/1.1\r\nHost: %s\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n"
+                 "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n",
+                 targets[c->target].host[c->lane]);
+  }
   c->t_send = now_ns();
   w = send(c->fd, req, (size_t)n, MSG_NOSIGNAL);
   if (w != n) {
@@ -548,6 +565,13 @@ conn_on_input(struct conn *c, uint64_t t)
   }
   c->len += (size_t)r;
   c->buf[c->len] = '\0';
+  if (proto_http) {
+    /* the first byte of the response; its status line is checked as far
+       as it came with it */
+    c->t_prompt = t;
+    conn_finish(c, strncmp(c->buf, "HTTP/1.", c->len < 7 ? c->len : 7) == 0 ? ST_OK : ST_BADREPLY);
+    return;
+  }
   if (c->state == C_WAIT_101) {
     char *end = strstr(c->buf, "\r\n\r\n");
     if (end == NULL) {
@@ -670,7 +694,7 @@ usage(FILE *f)
   fprintf(f,
     "usage: accept_client --scenario single|burst --count N [--burst B] [--slot-us US]\n"
     "         [--holdoff-ms MS] [--seed S] [--timeout-ms MS] [--csv FILE] [--progress]\n"
-    "         [--warmup]\n"
+    "         [--warmup] [--protocol webrepl|http]\n"
     "         [--kernel NAME=ADDR:PORT] --target NAME=ADDR:PORT[,ADDR:PORT...] ...\n");
 }
 
@@ -678,7 +702,7 @@ int
 main(int argc, char **argv)
 {
   long count = 200, burst = 50, slot_us = 5000, timeout_ms = 5000;
-  const char *csv_path = NULL;
+  const char *csv_path = NULL, *kernel_spec = NULL;
   int i, warmup = 0, want_progress = 0;
   uint64_t conn_timeout;
   struct rusage ru0, ru1;
@@ -711,6 +735,12 @@ main(int argc, char **argv)
         return 2;
       }
       scenario = v;
+    } else if (strcmp(a, "--protocol") == 0) {
+      if (strcmp(v, "http") != 0 && strcmp(v, "webrepl") != 0) {
+        usage(stderr);
+        return 2;
+      }
+      proto_http = strcmp(v, "http") == 0;
     } else if (strcmp(a, "--count") == 0) {
       count = atol(v);
     } else if (strcmp(a, "--burst") == 0) {
@@ -734,10 +764,7 @@ main(int argc, char **argv)
         return 2;
       }
     } else if (strcmp(a, "--kernel") == 0) {
-      if (kernel_start(v) != 0) {
-        fprintf(stderr, "accept_client: cannot start the kernel listener %s\n", v);
-        return 1;
-      }
+      kernel_spec = v; /* started once all options are known (--protocol) */
     } else {
       usage(stderr);
       return 2;
@@ -746,8 +773,11 @@ main(int argc, char **argv)
   if (ntargets == 0 || count < 1 || burst < 1 || burst > MAX_CONNS - 8 || slot_us < 0 ||
       timeout_ms < 1) {
     usage(stderr);
-    kernel_stop();
     return 2;
+  }
+  if (kernel_spec != NULL && kernel_start(kernel_spec) != 0) {
+    fprintf(stderr, "accept_client: cannot start the kernel listener %s\n", kernel_spec);
+    return 1;
   }
   memset(&sa, 0, sizeof(sa));
   sa.sa_handler = on_signal;
