@@ -6,7 +6,7 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream deb
+.PHONY: all fetch patch micropython check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream deb
 
 STOCK_TREE := $(TREES)/upstream-2.2.1
 PATCHED_TREE := build/consumer-trees/patched-2.2.1
@@ -44,6 +44,14 @@ consumer: deps-consumer fetch $(PATCHED_TREE)/.lwip-series/pc/applied-patches
 consumer-san: consumer
 	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(STOCK_TREE) VARIANT=stock SAN=1
 	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(PATCHED_TREE) VARIANT=patched SAN=1
+
+# MicroPython's unix port on lwIP with its own modlwip (micropython/build):
+# stock, the series' lwIP with stock modlwip, and with modlwip patched
+# (tools/micropython/); in build/micropython/.  MicroPython's source is a
+# pinned Debian source package (micropython/version).
+micropython: fetch $(PATCHED_TREE)/.lwip-series/pc/applied-patches
+	@tools/ensure-deps micropython
+	@micropython/build
 
 # The end-to-end tests' impairment relay (loss, reordering; tests/e2e/relay.c),
 # with the sanitizers like every test.
