@@ -8,6 +8,8 @@
  *                                       passed; then service; returns the
  *                                       number of frames handed to lwIP
  *   tapnet.stats()                      (tcp pcbs, pbufs, heap bytes) in use
+ *   tapnet.tcp_ticks()                  lwIP's TCP slow-timer ticks so far
+ *                                       (each also ran the fast timer twice)
  *
  * Servicing (tapnet_service(), also MicroPython's event hook, so that every
  * wait of MicroPython's services the link): the frames already queued go to
@@ -23,6 +25,7 @@
 
 #include "lwip/init.h"
 #include "lwip/memp.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/stats.h"
 #include "lwip/timeouts.h"
 
@@ -124,11 +127,18 @@ static mp_obj_t tapnet_stats(void) {
 }
 static MP_DEFINE_CONST_FUN_OBJ_0(tapnet_stats_obj, tapnet_stats);
 
+/* a test waits for lwIP's timers by their ticks, not by the clock */
+static mp_obj_t tapnet_tcp_ticks(void) {
+    return mp_obj_new_int_from_uint(tcp_ticks);
+}
+static MP_DEFINE_CONST_FUN_OBJ_0(tapnet_tcp_ticks_obj, tapnet_tcp_ticks);
+
 static const mp_rom_map_elem_t tapnet_globals_table[] = {
     { MP_ROM_QSTR(MP_QSTR___name__), MP_ROM_QSTR(MP_QSTR_tapnet) },
     { MP_ROM_QSTR(MP_QSTR_up), MP_ROM_PTR(&tapnet_up_obj) },
     { MP_ROM_QSTR(MP_QSTR_wait), MP_ROM_PTR(&tapnet_wait_obj) },
     { MP_ROM_QSTR(MP_QSTR_stats), MP_ROM_PTR(&tapnet_stats_obj) },
+    { MP_ROM_QSTR(MP_QSTR_tcp_ticks), MP_ROM_PTR(&tapnet_tcp_ticks_obj) },
 };
 static MP_DEFINE_CONST_DICT(tapnet_globals, tapnet_globals_table);
 
