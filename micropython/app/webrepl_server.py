@@ -22,7 +22,8 @@ import netup
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 MAX_HEAD = 4096
 
-# the connection in its HTTP upgrade: conn -> head received so far
+# the connections in their HTTP upgrade: conn -> [head received so far,
+# the peer's address]
 upgrading = {}
 # the logged-in (or logging-in) session: (conn, _webrepl object) or None
 session = None
@@ -31,6 +32,11 @@ session = None
 def accept_key(key):
     """Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455, 4.2.2)."""
     return binascii.b2a_base64(hashlib.sha1(key + WS_GUID).digest())[:-1]
+
+
+def upgrade_response(key):
+    return (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
+            b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(key) + b"\r\n\r\n")
 
 
 def header(head, name):
@@ -48,8 +54,7 @@ def drop(conn):
 
 def start_session(conn, key):
     global session
-    conn.write(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-               b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + accept_key(key) + b"\r\n\r\n")
+    conn.write(upgrade_response(key))
     # _webrepl writes the "Password: " prompt and takes the login
     session = (conn, _webrepl._webrepl(websocket.websocket(conn, True)))
     conn.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, None)
@@ -65,29 +70,32 @@ def on_upgrade_data(conn):
     if not data:
         drop(conn)
         return
-    head = upgrading[conn] + data
+    head = upgrading[conn][0] + data
     if b"\r\n\r\n" not in head:
         if len(head) > MAX_HEAD:
             conn.write(b"HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n")
             drop(conn)
         else:
-            upgrading[conn] = head
+            upgrading[conn][0] = head
         return
     key = header(head, b"sec-websocket-key")
-    del upgrading[conn]
+    peer = upgrading.pop(conn)[1]
     if key is None:
         # not an upgrade: what MicroPython answers a plain HTTP request
         conn.write(b"HTTP/1.0 200 OK\r\n\r\nThis is a WebREPL server (MicroPython on lwIP).\r\n")
         conn.close()
     elif session is not None:
-        print("webrepl_server: concurrent connection rejected")
+        # as MicroPython does: the upgrade completes, the connection closes,
+        # the session is told
+        conn.write(upgrade_response(key))
         conn.close()
+        print("\nConcurrent WebREPL connection from", peer, "rejected")
     else:
         start_session(conn, key)
 
 
 def on_connection(conn, addr):
-    upgrading[conn] = b""
+    upgrading[conn] = [b"", "%s:%d" % addr]
     conn.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, on_upgrade_data)
     # what the client sent before accept() is there now (or comes later,
     # with a callback)
@@ -117,7 +125,13 @@ class Terminal(io.IOBase):
                 if data is not None:
                     end_session()  # the client has gone
                     continue
-            tapnet.wait()
+            try:
+                tapnet.wait()
+            except SystemExit:
+                # the server is stopped: the REPL's terminal ends (and the
+                # REPL with it, on the standard input's end)
+                os.dupterm(None)
+                return b""
 
     def readinto(self, buf):
         data = self.read(len(buf))
@@ -141,7 +155,11 @@ def main():
     if opts["password-file"]:
         with open(opts["password-file"]) as f:
             password = f.readline().rstrip("\r\n")
-    _webrepl.password(password)
+    try:
+        _webrepl.password(password)
+    except ValueError:
+        print("webrepl_server: the password must be at most 9 characters (MicroPython's _webrepl)")
+        raise SystemExit(2)
     if opts["root"]:
         os.chdir(opts["root"])
     netup.up(opts["ip"], opts["tap"])

@@ -6,7 +6,9 @@
  *   tapnet.wait([timeout_ms])           sleep until a frame arrives, lwIP's
  *                                       next timer is due or timeout_ms has
  *                                       passed; then service; returns the
- *                                       number of frames handed to lwIP
+ *                                       number of frames handed to lwIP;
+ *                                       raises SystemExit once the process
+ *                                       got SIGTERM (a server ends cleanly)
  *   tapnet.stats()                      (tcp pcbs, pbufs, heap bytes) in use
  *   tapnet.tcp_ticks()                  lwIP's TCP slow-timer ticks so far
  *                                       (each also ran the fast timer twice)
@@ -18,6 +20,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 
 #include "py/mperrno.h"
 #include "py/mphal.h"
@@ -35,6 +38,12 @@
 #define TAPNET_FRAMES_PER_SERVICE 64
 
 static struct link_tap tapnet_link = { .fd = -1 };
+static volatile sig_atomic_t tapnet_terminated;
+
+static void tapnet_on_sigterm(int sig) {
+    (void)sig;
+    tapnet_terminated = 1;
+}
 static struct netif tapnet_netif;
 
 /* the address family modlwip's getaddrinfo() asks DNS for; with a network
@@ -78,6 +87,7 @@ static mp_obj_t tapnet_up(size_t n_args, const mp_obj_t *args) {
     } else {
         ip4_addr_set_zero(&gw);
     }
+    signal(SIGTERM, tapnet_on_sigterm);
     lwip_init();
     err = link_tap_open(&tapnet_link, &tapnet_netif, mp_obj_str_get_str(args[0]), &ip, &mask, &gw);
     if (err != 0) {
@@ -104,8 +114,11 @@ static mp_obj_t tapnet_wait(size_t n_args, const mp_obj_t *args) {
     pfd.fd = tapnet_link.fd;
     pfd.events = POLLIN;
     pfd.revents = 0;
-    if (poll(&pfd, 1, t) < 0 && errno != EINTR) {
+    if (!tapnet_terminated && poll(&pfd, 1, t) < 0 && errno != EINTR) {
         mp_raise_OSError(errno);
+    }
+    if (tapnet_terminated) {
+        mp_raise_type(&mp_type_SystemExit);
     }
     n = tapnet_service_frames();
     if (n < 0) {
