@@ -6,7 +6,7 @@
 TREES := build/trees
 PATCHED := build/patched
 
-.PHONY: all fetch patch micropython check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream deb
+.PHONY: all fetch patch micropython micropython-san check check-series deps-series deps-consumer consumer consumer-san relay bench clean bench-sim upstream deb
 
 STOCK_TREE := $(TREES)/upstream-2.2.1
 PATCHED_TREE := build/consumer-trees/patched-2.2.1
@@ -53,6 +53,10 @@ micropython: fetch $(PATCHED_TREE)/.lwip-series/pc/applied-patches
 	@tools/ensure-deps micropython
 	@micropython/build
 
+# the patched one with ASan+UBSan, for the tests (build/micropython-san/)
+micropython-san: micropython
+	@micropython/build --san
+
 # The end-to-end tests' impairment relay (loss, reordering; tests/e2e/relay.c),
 # with the sanitizers like every test.
 RELAY := build/relay/relay
@@ -73,9 +77,9 @@ deb: fetch
 	@tools/ensure-deps deb
 	@tools/deb/make-deb
 
-check: deps-consumer fetch consumer-san relay
+check: deps-consumer fetch consumer-san relay micropython-san
 	@tools/ensure-deps deb
-	@tests/run-all tests/repo/run tests/series/apply-tool tests/series/run tests/series/check-tree tests/deb/run tests/consumer/run tests/bench/sim/check tests/e2e/run
+	@tests/run-all tests/repo/run tests/series/apply-tool tests/series/run tests/series/check-tree tests/deb/run tests/consumer/run tests/bench/sim/check tests/e2e/run tests/micropython/run
 
 # Accept latency, stock vs patched lwIP, and the series' footprint
 # (tests/bench/run): N connections per variant and scenario; prints the table,
