@@ -81,3 +81,18 @@ def gnuplot(script, assignments, outputs):
                 sys.stderr.write("report: gnuplot (%s) failed:\n%s" % (term, p.stderr))
         except (OSError, subprocess.TimeoutExpired) as ex:
             sys.stderr.write("report: gnuplot (%s): %s\n" % (term, ex))
+
+
+def waited_parts(waited):
+    """the connections (rows) whose response waited, told apart by whether
+    the client retransmitted: a list of phrases (t_prompt range, median)"""
+    wrt = sorted(float(r["t_prompt_ms"]) for r in waited if int(r["retrans"]) > 0)
+    wnt = sorted(float(r["t_prompt_ms"]) for r in waited if int(r["retrans"]) <= 0)
+    parts = []
+    if wrt:
+        parts.append("%d after a client retransmission (t_prompt %.1f..%.1f ms, "
+                     "median %.1f)" % (len(wrt), wrt[0], wrt[-1], pct(wrt, 50)))
+    if wnt:
+        parts.append("%d without one (t_prompt %.1f..%.1f ms, "
+                     "median %.1f)" % (len(wnt), wnt[0], wnt[-1], pct(wnt, 50)))
+    return parts
