@@ -4,6 +4,7 @@
 # the sourcing script: ns (the namespace), pids (the servers), cpid (the
 # client running), pin_client (a taskset prefix or empty), client (the
 # client binary), N, SLOT_US, CONN_TIMEOUT_MS.
+# shellcheck shell=bash disable=SC2154
 
 die() { echo "bench: $*" >&2; exit 1; }
 
