@@ -1,6 +1,6 @@
 # lwip-accept-series: the patch series, its vendor trees, the reference
 # consumer and their tests.  `make check` runs every test; `make bench`
-# measures accept latency, stock vs patched.  Both install the Debian
+# measures accept latency, stock vs patched (C server and MicroPython).  Both install the Debian
 # packages they lack (as root) and fetch the pinned lwIP trees themselves.
 
 TREES := build/trees
@@ -83,19 +83,23 @@ check: deps-consumer fetch consumer-san relay micropython-san
 
 # Accept latency, stock vs patched lwIP, and the series' footprint
 # (tests/bench/run): N connections per variant and scenario; prints the table,
-# writes build/bench/ (results.md, samples.csv, cdf.svg, cdf.png).
+# writes build/bench/ (results.md, samples.csv, cdf.svg, cdf.png).  Then
+# MicroPython on lwIP (tests/bench/micropython): the WebREPL prompt and an
+# HTTP response on the three MicroPython builds against the C server's
+# patched build; build/bench/micropython.md, micropython-cdf.{svg,png}.
 # The servers it measures are built with lwIP's default TCP timer
 # (TCP_TMR_INTERVAL 250 ms, the timer the series is about), not the finer one
 # of consumer/lwipopts.h; consumer/Makefile takes the define with CC.
 N ?= 200
 BENCH_SERVERS := build/consumer-bench
-bench: consumer
-	@tools/ensure-deps bench
+bench: consumer micropython
+	@tools/ensure-deps bench micropython
 	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(STOCK_TREE) VARIANT=stock \
 	  BUILD=$(CURDIR)/$(BENCH_SERVERS)/stock CC="$(CC) -DTCP_TMR_INTERVAL=250"
 	@$(MAKE) -s -C consumer TREE=$(CURDIR)/$(PATCHED_TREE) VARIANT=patched \
 	  BUILD=$(CURDIR)/$(BENCH_SERVERS)/patched CC="$(CC) -DTCP_TMR_INTERVAL=250"
 	@BENCH_SERVERS=$(CURDIR)/$(BENCH_SERVERS) tests/bench/run $(N)
+	@BENCH_SERVERS=$(CURDIR)/$(BENCH_SERVERS) tests/bench/micropython $(N)
 
 # The accept path in a deterministic simulation (virtual clock, simulated
 # link, scripted client; tests/bench/sim/run): stock, patched, inline and
