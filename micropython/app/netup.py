@@ -54,7 +54,36 @@ def accept_one(listener, handle):
     except OSError:
         return  # gone before it was accepted
     conn.setblocking(False)
+    # no Nagle: a reply in two writes (a 101, then _webrepl's prompt) goes
+    # out at once, not after the client's ACK of the first (as the
+    # reference C server does it)
+    conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     handle(conn, addr)
+
+
+def request_head(conn, heads, limit=4096):
+    """Read what conn has; once the whole HTTP request head has come, return
+    it (and drop conn from heads, which holds each connection's head so far),
+    else None.  A connection that closes first, or sends more than limit
+    bytes without a whole head (answered 431), is closed and dropped."""
+    if conn not in heads:
+        return None
+    try:
+        data = conn.recv(1024)
+    except OSError:
+        return None  # nothing yet
+    head = heads[conn] + data
+    if b"\r\n\r\n" in head:
+        del heads[conn]
+        return head
+    if data and len(head) <= limit:
+        heads[conn] = head
+        return None
+    if data:
+        conn.write(b"HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n")
+    del heads[conn]
+    conn.close()
+    return None
 
 
 def serve_forever():

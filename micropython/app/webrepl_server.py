@@ -20,11 +20,11 @@ import websocket
 import netup
 
 WS_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-MAX_HEAD = 4096
 
-# the connections in their HTTP upgrade: conn -> [head received so far,
-# the peer's address]
+# the connections in their HTTP upgrade: conn -> head received so far, and
+# their peers' addresses
 upgrading = {}
+peers = {}
 # the logged-in (or logging-in) session: (conn, _webrepl object) or None
 session = None
 
@@ -40,16 +40,13 @@ def upgrade_response(key):
 
 
 def header(head, name):
-    for line in head.split(b"\r\n")[1:]:
-        k, sep, v = line.partition(b":")
-        if sep and k.strip().lower() == name:
-            return v.strip()
-    return None
-
-
-def drop(conn):
-    upgrading.pop(conn, None)
-    conn.close()
+    """The value of header name (lower case, with its colon) in head; one
+    search over the head, as this runs on every connection's first request"""
+    i = head.lower().find(b"\r\n" + name)
+    if i < 0:
+        return None
+    i += 2 + len(name)
+    return head[i:head.find(b"\r\n", i)].strip()
 
 
 def start_session(conn, key):
@@ -61,25 +58,13 @@ def start_session(conn, key):
 
 
 def on_upgrade_data(conn):
-    if conn not in upgrading:
+    head = netup.request_head(conn, upgrading)
+    if head is None:
+        if conn not in upgrading:
+            peers.pop(conn, None)  # closed before a whole head came
         return
-    try:
-        data = conn.recv(1024)
-    except OSError:
-        return  # nothing yet
-    if not data:
-        drop(conn)
-        return
-    head = upgrading[conn][0] + data
-    if b"\r\n\r\n" not in head:
-        if len(head) > MAX_HEAD:
-            conn.write(b"HTTP/1.0 431 Request Header Fields Too Large\r\n\r\n")
-            drop(conn)
-        else:
-            upgrading[conn][0] = head
-        return
-    key = header(head, b"sec-websocket-key")
-    peer = upgrading.pop(conn)[1]
+    key = header(head, b"sec-websocket-key:")
+    peer = peers.pop(conn, "?")
     if key is None:
         # not an upgrade: what MicroPython answers a plain HTTP request
         conn.write(b"HTTP/1.0 200 OK\r\n\r\nThis is a WebREPL server (MicroPython on lwIP).\r\n")
@@ -95,7 +80,8 @@ def on_upgrade_data(conn):
 
 
 def on_connection(conn, addr):
-    upgrading[conn] = [b"", "%s:%d" % addr]
+    upgrading[conn] = b""
+    peers[conn] = "%s:%d" % addr
     conn.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, on_upgrade_data)
     # what the client sent before accept() is there now (or comes later,
     # with a callback)

@@ -111,6 +111,11 @@ static mp_obj_t tapnet_wait(size_t n_args, const mp_obj_t *args) {
     if (timeout >= 0 && (t < 0 || timeout < t)) {
         t = (int)timeout;
     }
+    /* MicroPython runs one scheduled callback per check: while more are
+       queued (a burst's accepts), look at the link without sleeping */
+    if (mp_sched_num_pending() > 0) {
+        t = 0;
+    }
     pfd.fd = tapnet_link.fd;
     pfd.events = POLLIN;
     pfd.revents = 0;
