@@ -12,6 +12,7 @@ server's lwIP statistics read through the REPL); GUARD is only the guard.
 """
 import os
 import pty
+import socket
 import select
 import subprocess
 import sys
@@ -30,6 +31,16 @@ def text(c, s):
     """type s on the REPL (a text frame, as the clients send keystrokes)"""
     data = s.encode()
     c.s.sendall(bytes([0x81, len(data)]) + data)
+
+
+def end(sock):
+    """close a session and wait until the server has closed it too: the
+    server takes one session at a time, and rejects a client that comes
+    while the previous one is still open"""
+    sock.shutdown(socket.SHUT_WR)
+    _, how = recv_to_end(sock)
+    assert how in ("FIN", "RST"), how
+    sock.close()
 
 
 def session():
@@ -60,7 +71,7 @@ def test_login_and_command():
     c = session()
     # computed, so the echo of the typed line does not match the marker
     repl(c, "print('R%d' % (6*7))", "R42")
-    c.close()
+    end(c.s)
 
 
 def test_login_python3_websocket():
@@ -69,14 +80,14 @@ def test_login_python3_websocket():
     assert b"WebREPL connected" in w.text_until(b">>> ")
     w.send_text("print('W%d' % (6*7))\r")
     assert b"W42" in w.text_until(b"W42")
-    w.close()
+    end(w.ws.sock)
 
 
 def test_get_ver():
     c = session()
     ver = c.get_ver()
     assert ver[:2] == (1, 26), ver
-    c.close()
+    end(c.s)
 
 
 def test_put_get_identical():
@@ -95,7 +106,7 @@ def test_put_get_identical():
         assert f.read() == data
     notes.append("MicroPython speed (8 KB): PUT %.0f KB/s, GET %.0f KB/s"
                  % (len(data) / 1024 / (t1 - t0), len(data) / 1024 / (t2 - t1)))
-    c.close()
+    end(c.s)
 
 
 def test_bad_password_then_good():
@@ -104,31 +115,31 @@ def test_bad_password_then_good():
     out = c.text_until(b"denied")
     assert b"Access denied" in out, out
     # MicroPython closes the session; the next client logs in
-    assert recv_to_end(c.s) is not None
+    assert recv_to_end(c.s)[1] == "FIN"
     c.close()
-    session().close()
+    end(session().s)
 
 
 def test_concurrent_connection_rejected():
     a = session()
     b = CliLike(HOST, PORT)  # gets its 101 ...
-    assert recv_to_end(b.s) is not None  # ... and is closed
+    assert recv_to_end(b.s)[1] == "FIN"  # ... and is closed
     b.close()
     # the session goes on, and was told
     out = repl(a, "print('A%d' % (6*7))", "A42")
     assert b"Concurrent" in out, out
-    a.close()
+    end(a.s)
 
 
 def test_no_leak_after_100_cycles():
     c = session()
     base = lwip_stats(c)
-    c.close()
+    end(c.s)
     for _ in range(100):
         c = CliLike(HOST, PORT)
         c.login(PASSWORD)
         c.text_until(b">>> ")
-        c.close()
+        end(c.s)
     c = session()
     # the last cycles' pcbs close as their FINs are answered: until then
     deadline = time.time() + GUARD
@@ -136,13 +147,32 @@ def test_no_leak_after_100_cycles():
     while now != base and time.time() < deadline:
         now = lwip_stats(c)
     assert now == base, (base, now)
-    c.close()
+    end(c.s)
+
+
+def until_free():
+    """until the server has ended the last session: it prompts again (a
+    client that comes before is rejected after its 101)"""
+    deadline = time.time() + GUARD
+    while True:
+        c = CliLike(HOST, PORT)
+        try:
+            if c.text_until(b"Password: ").endswith(b"Password: "):
+                end(c.s)
+                return
+        except ConnectionError:
+            pass
+        c.close()
+        assert time.time() < deadline, "the server keeps its last session"
 
 
 def cli(*args):
-    """run the official webrepl_cli.py for a file transfer"""
+    """run the official webrepl_cli.py for a file transfer (it closes its
+    connection and exits: the server may not have seen that yet)"""
     cmd = [sys.executable, os.environ["WEBREPL_CLI"], "-p", PASSWORD] + list(args)
-    return subprocess.run(cmd, capture_output=True, timeout=GUARD)
+    r = subprocess.run(cmd, capture_output=True, timeout=GUARD)
+    until_free()
+    return r
 
 
 def cli_repl(line, marker):
