@@ -53,7 +53,7 @@ micropython: fetch $(PATCHED_TREE)/.lwip-series/pc/applied-patches
 	@tools/ensure-deps micropython
 	@micropython/build
 
-# the patched one with ASan+UBSan, for the tests (build/micropython-san/)
+# the same with ASan+UBSan, for the tests (build/micropython-san/)
 micropython-san: micropython
 	@micropython/build --san
 
