@@ -8,7 +8,9 @@
  *                                       passed; then service; returns the
  *                                       number of frames handed to lwIP;
  *                                       raises SystemExit once the process
- *                                       got SIGTERM (a server ends cleanly)
+ *                                       got SIGTERM (a server ends cleanly;
+ *                                       the event hook raises it once too,
+ *                                       in MicroPython's own waits)
  *   tapnet.stats()                      (tcp pcbs, pbufs, heap bytes) in use
  *   tapnet.tcp_ticks()                  lwIP's TCP slow-timer ticks so far
  *                                       (each also ran the fast timer twice)
@@ -64,6 +66,13 @@ static int tapnet_service_frames(void) {
 void tapnet_service(void) {
     if (tapnet_link.fd >= 0) {
         (void)tapnet_service_frames();
+    }
+    if (tapnet_terminated == 1) {
+        /* a SIGTERM while MicroPython waits in one of its own loops (a
+           blocking accept() or recv()): end it there, once; tapnet.wait()
+           raises it again should the program go on */
+        tapnet_terminated = 2;
+        mp_raise_type(&mp_type_SystemExit);
     }
 }
 

@@ -50,11 +50,31 @@ def probe(ctl, held):
     conn.close()
 
 
-def on_control(ctl, held):
-    ctl.setblocking(True)
-    if ctl.readline() == b"accept\n":
+requests = {}  # control connection -> what it sent so far
+
+
+def on_control_data(ctl, held):
+    try:
+        data = ctl.recv(64)
+    except OSError:
+        return  # nothing yet
+    got = requests.get(ctl, b"") + data
+    if data and b"\n" not in got:
+        requests[ctl] = got
+        return
+    # a whole line, or the end (e.g. the readiness probe, whose FIN stock
+    # lwIP may have lost: such a connection just stays, idle)
+    requests.pop(ctl, None)
+    ctl.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, None)
+    if got == b"accept\n":
         probe(ctl, held)
     ctl.close()
+
+
+def on_control(ctl, held):
+    requests[ctl] = b""
+    ctl.setsockopt(socket.SOL_SOCKET, netup.SO_CALLBACK, lambda c: on_control_data(c, held))
+    on_control_data(ctl, held)
 
 
 def main():
