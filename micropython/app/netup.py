@@ -19,7 +19,7 @@ def options(defaults):
     while i < len(args):
         name = args[i][2:]
         if not args[i].startswith("--") or name not in opts or i + 1 >= len(args):
-            print("usage:", sys.argv[0], " ".join("--%s %s" % kv for kv in defaults.items()))
+            print("usage:", sys.argv[0], " ".join("--%s %s" % (k, v or "VALUE") for k, v in defaults.items()))
             raise SystemExit(2)
         opts[name] = args[i + 1]
         i += 2

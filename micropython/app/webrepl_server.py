@@ -4,7 +4,7 @@
 # file does the rest: the listener, the HTTP upgrade, one session at a time.
 #
 #   micropython -i webrepl_server.py --tap tap0 --ip 192.0.2.2/24
-#       [--port 8266] [--password-file FILE] [--root DIR]
+#       --password-file FILE [--port 8266] [--root DIR]
 #
 # Run it with -i: the script sets up the listener and the terminal and
 # returns, and MicroPython's REPL then reads from the terminal, which waits
@@ -137,10 +137,15 @@ class Terminal(io.IOBase):
 def main():
     opts = netup.options({"tap": "tap0", "ip": "192.0.2.2/24", "port": "8266",
                           "password-file": "", "root": ""})
-    password = "secret"
-    if opts["password-file"]:
+    if not opts["password-file"]:
+        print("webrepl_server: --password-file FILE is required (no default password)")
+        raise SystemExit(2)
+    try:
         with open(opts["password-file"]) as f:
             password = f.readline().rstrip("\r\n")
+    except OSError as e:
+        print("webrepl_server: cannot read the password file:", opts["password-file"], e)
+        raise SystemExit(2)
     try:
         _webrepl.password(password)
     except ValueError:

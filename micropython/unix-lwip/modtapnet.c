@@ -40,13 +40,13 @@
 #define TAPNET_FRAMES_PER_SERVICE 64
 
 static struct link_tap tapnet_link = { .fd = -1 };
+static struct netif tapnet_netif;
 static volatile sig_atomic_t tapnet_terminated;
 
 static void tapnet_on_sigterm(int sig) {
     (void)sig;
     tapnet_terminated = 1;
 }
-static struct netif tapnet_netif;
 
 /* the address family modlwip's getaddrinfo() asks DNS for; with a network
    module, network.ipconfig(prefer=) sets it (this variant has IPv4 only) */
